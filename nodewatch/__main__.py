@@ -1,0 +1,3 @@
+from nodewatch.cli import entry_point
+
+entry_point()

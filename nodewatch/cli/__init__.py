@@ -1,0 +1,70 @@
+"""The command line: argument parsing and terminal rendering only.
+
+Each subcommand is a module here with NAME, HELP, add_arguments(parser) and
+run(args) -> exit status; main() finds them in COMMANDS, so adding a command
+touches no other command's code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from nodewatch import __version__
+
+# Subcommand modules, in the order --help lists them. Imported only when used,
+# so `nodewatch pools` never pays for what `nodewatch diagnose` needs.
+COMMANDS: dict[str, str] = {
+    "pools": "Show ZFS pools, their vdev trees, error counters and scans.",
+    "config-example": "Print a config file with every setting at its default.",
+}
+
+EXIT_UNKNOWN = 3  # monitoring-plugin "could not tell": also for user errors
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nodewatch",
+        description="Which physical disk is wrong with my storage, and what do I type to fix it?",
+    )
+    parser.add_argument("--version", action="version", version=f"nodewatch {__version__}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="config file (default /etc/nodewatch/config.toml; absent = defaults)",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, summary in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=summary, description=summary)
+        sub.set_defaults(command=name)
+        _module(name).add_arguments(sub)
+    return parser
+
+
+def _module(name: str):  # type: ignore[no-untyped-def]
+    return importlib.import_module(f"nodewatch.cli.{name.replace('-', '_')}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_UNKNOWN
+    from nodewatch.cli.common import UserError
+
+    try:
+        return int(_module(args.command).run(args))
+    except UserError as err:
+        print(f"nodewatch {args.command}: {err}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    except BrokenPipeError:  # `nodewatch pools | head`
+        return 0
+
+
+def entry_point() -> None:
+    sys.exit(main())

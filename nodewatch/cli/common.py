@@ -1,0 +1,51 @@
+"""What every subcommand shares: config loading, input files, JSON printing, color."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from nodewatch import config as config_module
+
+
+class UserError(Exception):
+    """Something the user can fix (bad file, bad config): printed without a traceback, exit 3."""
+
+
+def load_config(args: argparse.Namespace) -> config_module.Config:
+    try:
+        return config_module.load(args.config)
+    except config_module.ConfigError as err:
+        raise UserError(f"bad config:\n{err}") from None
+
+
+def read_input(path: str) -> str:
+    """Read a saved output: a file path, or `-` for stdin (a paste from another machine)."""
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError as err:
+        raise UserError(f"cannot read {path}: {err.strerror}") from None
+
+
+def print_json(data: Any, stream: TextIO | None = None) -> None:
+    json.dump(data, stream or sys.stdout, indent=2, ensure_ascii=False)
+    (stream or sys.stdout).write("\n")
+
+
+def use_color(stream: TextIO | None = None) -> bool:
+    """Color only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    stream = stream or sys.stdout
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+COLORS = {"red": "31", "yellow": "33", "green": "32", "bold": "1", "dim": "2", "cyan": "36"}
+
+
+def paint(text: str, color: str, enabled: bool) -> str:
+    return f"\033[{COLORS[color]}m{text}\033[0m" if enabled else text

@@ -1,0 +1,1 @@
+"""Pure rules: a Snapshot in, Findings with Actions out. No I/O."""

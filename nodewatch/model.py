@@ -1,0 +1,410 @@
+"""The domain of nodewatch: pools, vdevs, disks, findings.
+
+Everything here is a frozen dataclass so a Snapshot can be shared between the
+collector, the web server and the alerter without copies or locks, and so
+that two parsers (JSON and text) can be checked for equality field by field.
+Nothing in this module does I/O.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NewType
+
+# A ZFS guid is an unsigned 64-bit integer: exact in Python, lossy in
+# JavaScript, so serialisation writes it as a decimal string (see serialize.py).
+Guid = NewType("Guid", int)
+
+
+# ─── pools ──────────────────────────────────────────────────────────────────
+
+
+class VdevType(enum.StrEnum):
+    """What a node of the vdev tree is. Class groups are nodes too, so the
+    tree mirrors what `zpool status` prints."""
+
+    ROOT = "root"
+    DISK = "disk"
+    FILE = "file"
+    MIRROR = "mirror"
+    RAIDZ1 = "raidz1"
+    RAIDZ2 = "raidz2"
+    RAIDZ3 = "raidz3"
+    DRAID = "draid"
+    SPARE = "spare"  # spare-N: a member being stood in for by a hot spare
+    REPLACING = "replacing"
+    INDIRECT = "indirect"  # left behind by `zpool remove`
+    MISSING = "missing"
+    HOLE = "hole"
+    # class groups
+    LOGS = "logs"
+    CACHE = "cache"
+    SPECIAL = "special"
+    DEDUP = "dedup"
+    SPARES = "spares"
+    UNKNOWN = "unknown"
+
+
+# States as `zpool status` text prints them. The JSON output says CANT_OPEN
+# where the text says UNAVAIL; parsers normalise to these spellings.
+ONLINE = "ONLINE"
+DEGRADED = "DEGRADED"
+FAULTED = "FAULTED"
+OFFLINE = "OFFLINE"
+UNAVAIL = "UNAVAIL"
+REMOVED = "REMOVED"
+SUSPENDED = "SUSPENDED"
+AVAIL = "AVAIL"  # spare states
+INUSE = "INUSE"
+HEALTHY_STATES = frozenset({ONLINE, AVAIL, INUSE})
+
+
+@dataclass(frozen=True, slots=True)
+class Vdev:
+    name: str  # as zpool prints it: wwn-0x…, raidz1-0, a guid for a missing one
+    type: VdevType
+    state: str  # ONLINE, DEGRADED, … (kept verbatim if unknown)
+    guid: Guid | None = None
+    path: str | None = None  # device path ZFS opens (with -part1 for whole disks)
+    devid: str | None = None  # by-id name ZFS recorded, e.g. ata-MODEL_SERIAL-part1
+    phys_path: str | None = None  # by-path name ZFS recorded
+    was_path: str | None = None  # "was /dev/…": the path of a member that is not present
+    not_present: bool = False
+    read_errors: int = 0
+    write_errors: int = 0
+    checksum_errors: int = 0
+    note: str = ""  # trailing text: "too many errors", "(resilvering)", "was /dev/…"
+    children: tuple[Vdev, ...] = ()
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.type in (VdevType.DISK, VdevType.FILE)
+
+    def walk(self) -> tuple[Vdev, ...]:
+        """Return this vdev and all below it, depth first, in print order."""
+        out: list[Vdev] = [self]
+        for child in self.children:
+            out.extend(child.walk())
+        return tuple(out)
+
+
+class ScanFunction(enum.StrEnum):
+    NONE = "none"
+    SCRUB = "scrub"
+    RESILVER = "resilver"
+    REBUILD = "rebuild"  # sequential (dRAID/mirror) rebuild
+    ERRORSCRUB = "errorscrub"
+
+
+class ScanState(enum.StrEnum):
+    NONE = "none"  # never scanned
+    IN_PROGRESS = "in_progress"
+    FINISHED = "finished"
+    CANCELED = "canceled"
+    PAUSED = "paused"
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    function: ScanFunction = ScanFunction.NONE
+    state: ScanState = ScanState.NONE
+    start_time: datetime | None = None  # node-local wall time, naive, as zpool prints it
+    end_time: datetime | None = None
+    percent_done: float | None = None
+    rate_bytes_per_second: int | None = None
+    eta_seconds: int | None = None  # None = "no estimated completion time"
+    scanned_bytes: int | None = None
+    issued_bytes: int | None = None
+    total_bytes: int | None = None
+    repaired_bytes: int | None = None  # "repaired" (scrub) or "resilvered" amount
+    errors: int | None = None
+    duration_seconds: int | None = None
+    text: str = ""  # the scan: lines as printed, for humans
+
+
+@dataclass(frozen=True, slots=True)
+class Capacity:
+    size_bytes: int
+    allocated_bytes: int
+    free_bytes: int
+    fragmentation_percent: int | None = None
+    capacity_percent: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    name: str
+    state: str
+    guid: Guid | None = None
+    status: str | None = None  # "status:" prose, whitespace folded
+    action: str | None = None
+    msgid: str | None = None  # ZFS-8000-xx
+    see_url: str | None = None
+    scan: Scan = field(default_factory=Scan)
+    root: Vdev | None = None  # the tree; its children are top-level vdevs and class groups
+    error_count: int | None = None  # data errors; None when not said
+    errors_text: str | None = None  # "No known data errors", …
+    error_files: tuple[str, ...] = ()
+    capacity: Capacity | None = None
+    unparsed_lines: tuple[str, ...] = ()  # lines the parser did not understand, kept verbatim
+
+    def vdevs(self) -> tuple[Vdev, ...]:
+        """Return every vdev below the root, depth first."""
+        return self.root.walk()[1:] if self.root else ()
+
+    def leaves(self) -> tuple[Vdev, ...]:
+        return tuple(v for v in self.vdevs() if v.is_leaf)
+
+
+class PoolSource(enum.StrEnum):
+    JSON = "json"  # zpool status -j (OpenZFS ≥ 2.3)
+    TEXT = "text"  # zpool status -P -v text, every version
+
+
+@dataclass(frozen=True, slots=True)
+class PoolStatus:
+    """What one read of `zpool status` gave: the pools, and what was not understood."""
+
+    pools: tuple[Pool, ...] = ()
+    source: PoolSource = PoolSource.TEXT
+    unparsed_lines: tuple[str, ...] = ()  # outside any pool
+
+
+# ─── disks ──────────────────────────────────────────────────────────────────
+
+
+class Transport(enum.StrEnum):
+    """How a disk is attached. Decided once, in the inventory; everyone else reads it."""
+
+    SATA = "sata"
+    USB = "usb"  # behind a USB bridge (see UsbBridge)
+    NVME = "nvme"
+    MMC = "mmc"  # SD card / eMMC
+    VIRTIO = "virtio"
+    SCSI = "scsi"  # SAS / plain SCSI
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class ByIdLink:
+    name: str  # the name under /dev/disk/by-id/, e.g. ata-WDC_WD40EFZX-68AWUN0_WD-WX62D229KY5H
+    kind: str  # its prefix: ata, wwn, usb, nvme, nvme-eui, mmc, scsi, virtio, dm, md, …
+    positional: bool = False  # usb-…-0:N names that follow the bay, not the drive
+
+    @property
+    def path(self) -> str:
+        return f"/dev/disk/by-id/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class UsbBridge:
+    driver: str  # "uas" or "usb-storage"
+    vendor_id: str | None = None  # "152d"
+    product_id: str | None = None  # "0578"
+    vendor_name: str | None = None
+    product_name: str | None = None
+    port_path: str | None = None  # USB topology, e.g. "0:1:1.0" from ID_PATH
+    serial: str | None = None  # the serial the bridge reports
+    serial_is_drives: bool | None = None  # True when it matches the drive's own serial
+    bogus_serial_reason: str | None = None  # why the serial cannot identify a drive
+
+
+@dataclass(frozen=True, slots=True)
+class ZfsMember:
+    """A partition whose ZFS label says it belongs to a pool (from udev/blkid)."""
+
+    pool_name: str | None
+    pool_guid: Guid | None
+    vdev_guid: Guid | None
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    devnode: str  # /dev/sdc1
+    number: int | None = None
+    size_bytes: int | None = None
+    fs_type: str | None = None
+    fs_label: str | None = None
+    fs_uuid: str | None = None
+    partuuid: str | None = None
+    by_id: tuple[ByIdLink, ...] = ()
+    by_partuuid: str | None = None
+    mountpoints: tuple[str, ...] = ()
+    zfs: ZfsMember | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SmartInfo:
+    """What `smartctl -j` said of one disk, reduced to what nodewatch judges."""
+
+    available: bool
+    reason: str | None = None  # why not available, or why incomplete
+    device_type: str | None = None  # the -d type that worked: sat, nvme, …
+    in_standby: bool = False  # not read, to avoid spinning the disk up
+    passed: bool | None = None  # overall health self-assessment
+    exit_flags: tuple[str, ...] = ()  # names of the smartctl exit-status bits set
+    model: str | None = None
+    serial: str | None = None  # the drive's own serial, read through any bridge
+    wwn: str | None = None
+    firmware: str | None = None
+    temperature_celsius: int | None = None
+    power_on_hours: int | None = None
+    reallocated_sectors: int | None = None
+    pending_sectors: int | None = None
+    offline_uncorrectable: int | None = None
+    udma_crc_errors: int | None = None
+    last_self_test: str | None = None
+    nvme_critical_warning: int | None = None
+    nvme_percentage_used: int | None = None
+    nvme_media_errors: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Disk:
+    devnode: str  # /dev/sdc
+    transport: Transport
+    model: str | None = None
+    vendor: str | None = None
+    serial: str | None = None  # best known serial of the drive itself
+    wwn: str | None = None
+    size_bytes: int | None = None
+    rotational: bool | None = None
+    removable: bool | None = None
+    by_id: tuple[ByIdLink, ...] = ()
+    by_path: tuple[str, ...] = ()
+    bridge: UsbBridge | None = None
+    partitions: tuple[Partition, ...] = ()
+    smart: SmartInfo | None = None
+    warnings: tuple[str, ...] = ()  # known-problem model, bogus serial, positional name
+
+    def preferred_by_id(self) -> ByIdLink | None:
+        """Return the by-id name a human should use: drive identity over bay position."""
+        order = ("ata", "nvme", "wwn", "scsi", "usb", "virtio", "mmc")
+        ranked = sorted(
+            self.by_id,
+            key=lambda link: (
+                link.positional,
+                order.index(link.kind) if link.kind in order else len(order),
+                link.name,
+            ),
+        )
+        return ranked[0] if ranked else None
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    disks: tuple[Disk, ...] = ()
+    source: str = "udev"  # udev, udev-db, by-id-listing
+    problems: tuple[str, ...] = ()  # entries that could not be understood, kept
+
+
+# ─── collection ─────────────────────────────────────────────────────────────
+
+
+class ProbeOutcome(enum.StrEnum):
+    OK = "ok"
+    NO_DATA = "no_data"  # the thing is not there (no ZFS, no smartctl): not an error
+    ERROR = "error"  # it is there but failed: timeout, permission, garbage
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    name: str  # zpool, udev, smartctl, host
+    outcome: ProbeOutcome
+    reason: str | None = None  # "zpool status timed out after 20 s", …
+    duration_seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RawOutput:
+    """One command's output as collected, kept so a Snapshot can be re-parsed."""
+
+    command: str
+    stdout: str
+    returncode: int | None = None
+    stderr: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    hostname: str
+    collected_at: datetime  # aware, UTC
+    local_time: datetime | None = None  # node wall clock, naive, to age scan times against
+    zfs_version: str | None = None  # userland, e.g. "2.3.2"
+    pool_status: PoolStatus | None = None  # None: pools unavailable (see probes)
+    inventory: Inventory | None = None
+    probes: tuple[ProbeResult, ...] = ()
+    raw: tuple[RawOutput, ...] = ()
+    schema: int = 1
+
+    @property
+    def pools(self) -> tuple[Pool, ...]:
+        return self.pool_status.pools if self.pool_status else ()
+
+    @property
+    def disks(self) -> tuple[Disk, ...]:
+        return self.inventory.disks if self.inventory else ()
+
+
+# ─── diagnosis ──────────────────────────────────────────────────────────────
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is; the value is its monitoring-plugin exit status."""
+
+    INFO = 0
+    WARNING = 1
+    CRITICAL = 2
+    UNKNOWN = 3  # could not tell: pools unavailable, probe failed
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    command: str  # one shell line, every argument quoted
+    why: str  # one line: what it does
+    check_first: str | None = None  # what to verify before running it
+    destructive: bool = False  # loses data or costs a full resilver
+
+
+@dataclass(frozen=True, slots=True)
+class DiskRef:
+    """The physical disk a finding is about, as a human would find it."""
+
+    devnode: str | None = None
+    by_id: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    transport: Transport | None = None
+    port: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    severity: Severity
+    code: str  # stable, documented in docs/findings.md
+    summary: str
+    detail: str = ""
+    pool: str | None = None
+    vdev_guid: Guid | None = None
+    disk: DiskRef | None = None
+    evidence: tuple[str, ...] = ()
+    actions: tuple[Action, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    snapshot: Snapshot
+    findings: tuple[Finding, ...] = ()
+    schema: int = 1
+
+    @property
+    def exit_status(self) -> int:
+        """Monitoring-plugin convention: 0 ok, 1 warning, 2 critical, 3 unknown.
+        A known critical outranks an unknown: it is the thing to act on."""
+        present = {finding.severity for finding in self.findings}
+        for severity in (Severity.CRITICAL, Severity.UNKNOWN, Severity.WARNING):
+            if severity in present:
+                return int(severity)
+        return 0
