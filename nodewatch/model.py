@@ -328,6 +328,15 @@ class RawOutput:
 
 
 @dataclass(frozen=True, slots=True)
+class Mount:
+    """One line of /proc/self/mounts: which ZFS datasets are in use, and whether a pool holds /."""
+
+    source: str  # device or dataset: bigdata/media
+    target: str  # mountpoint
+    fstype: str
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     hostname: str
     collected_at: datetime  # aware, UTC
@@ -335,6 +344,8 @@ class Snapshot:
     zfs_version: str | None = None  # userland, e.g. "2.3.2"
     pool_status: PoolStatus | None = None  # None: pools unavailable (see probes)
     inventory: Inventory | None = None
+    mounts: tuple[Mount, ...] = ()
+    kstat_states: dict[str, str] = field(default_factory=dict)  # pool → state from /proc/spl/kstat
     probes: tuple[ProbeResult, ...] = ()
     raw: tuple[RawOutput, ...] = ()
     schema: int = 1
