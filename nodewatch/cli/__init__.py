@@ -18,6 +18,8 @@ from nodewatch import __version__
 # so `nodewatch pools` never pays for what `nodewatch diagnose` needs.
 COMMANDS: dict[str, str] = {
     "pools": "Show ZFS pools, their vdev trees, error counters and scans.",
+    "diagnose": "Say what is wrong, which physical disk it is, and the command that fixes it.",
+    "snapshot": "Collect everything once and write it as JSON, to replay with `diagnose --from`.",
     "config-example": "Print a config file with every setting at its default.",
 }
 

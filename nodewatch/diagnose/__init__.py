@@ -1,1 +1,43 @@
-"""Pure rules: a Snapshot in, Findings with Actions out. No I/O."""
+"""Pure rules: a Snapshot in, a Report of Findings with Actions out. No I/O.
+
+diagnose() runs every rule module listed in rules.RULES, then a catch-all so
+that an unhealthy pool never leaves without a finding.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from nodewatch.diagnose.context import Context, Settings
+from nodewatch.model import Finding, Report, Severity, Snapshot
+
+__all__ = ["Settings", "diagnose", "settings_from_config"]
+
+
+def diagnose(
+    snapshot: Snapshot, settings: Settings | None = None, previous: Snapshot | None = None
+) -> Report:
+    """Given a snapshot (and the one before it, for trends), return the report of what is wrong."""
+    from nodewatch.diagnose.rules import RULES, pools
+
+    context = Context.build(snapshot, settings or Settings(), previous)
+    findings: list[Finding] = []
+    for name in RULES:
+        rule = importlib.import_module(f"nodewatch.diagnose.rules.{name}")
+        findings.extend(rule.check(context))
+    findings.extend(pools.catch_all(context, findings))
+    return Report(snapshot=snapshot, findings=tuple(_ordered(findings)))
+
+
+# Shown worst first: what to act on (critical), what could not be seen, then the rest.
+_DISPLAY_ORDER = (Severity.CRITICAL, Severity.UNKNOWN, Severity.WARNING, Severity.INFO)
+
+
+def _ordered(findings: list[Finding]) -> list[Finding]:
+    # Stable: within a severity, rule order is kept.
+    return sorted(findings, key=lambda finding: _DISPLAY_ORDER.index(finding.severity))
+
+
+def settings_from_config(values: dict[str, Any]) -> Settings:
+    return Settings(**values)

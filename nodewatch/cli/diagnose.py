@@ -1,0 +1,159 @@
+"""`nodewatch diagnose`: what is wrong, which disk, and the command that fixes it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+
+from nodewatch.cli import common
+from nodewatch.model import Action, Finding, Report, Severity
+
+SEVERITY_COLORS = {
+    Severity.CRITICAL: "red",
+    Severity.UNKNOWN: "yellow",
+    Severity.WARNING: "yellow",
+    Severity.INFO: "cyan",
+}
+WIDTH = 88
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the versioned JSON report (docs/json.md)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--from", dest="snapshot_file", metavar="SNAPSHOT", help="replay a `nodewatch snapshot` file"
+    )
+    source.add_argument(
+        "--zpool-status",
+        metavar="FILE",
+        help="diagnose saved `zpool status` output (text or -j JSON; - for stdin)",
+    )
+    source.add_argument(
+        "--demo", action="store_true", help="replay the bundled seed story recorded on a real OpenZFS VM"
+    )
+    disks = parser.add_mutually_exclusive_group()
+    disks.add_argument(
+        "--udev-db", metavar="FILE", help="with --zpool-status: saved `udevadm info --export-db`"
+    )
+    disks.add_argument("--by-id", metavar="FILE", help="with --zpool-status: saved `ls -l /dev/disk/by-id`")
+
+
+def run(args: argparse.Namespace) -> int:
+    from nodewatch import diagnose, replay
+
+    config = common.load_config(args)
+    if (args.udev_db or args.by_id) and not args.zpool_status:
+        raise common.UserError("--udev-db and --by-id go with --zpool-status")
+    demo_note = None
+    if args.demo:
+        snapshot = replay.demo_snapshot()
+    elif args.snapshot_file:
+        snapshot = replay.snapshot_from_file(args.snapshot_file)
+    elif args.zpool_status:
+        snapshot = replay.snapshot_from_outputs(
+            common.read_input(args.zpool_status),
+            udev_db=common.read_input(args.udev_db) if args.udev_db else None,
+            by_id=common.read_input(args.by_id) if args.by_id else None,
+        )
+    else:
+        from nodewatch.probe import collect
+
+        snapshot = collect.collect(config)
+    report = diagnose.diagnose(snapshot, diagnose.settings_from_config(config["diagnose"]))
+    if args.json:
+        from nodewatch.serialize import report_document
+
+        common.print_json(report_document(report))
+        return report.exit_status
+    sys.stdout.write(render(report, color=common.use_color()))
+    if not args.demo and not args.snapshot_file and not args.zpool_status and _zfs_absent(report):
+        demo_note = (
+            "\nThis node has no ZFS. To see what nodewatch says about a broken pool, here is the bundled"
+            " demo (recorded on a real OpenZFS VM, not this machine):\n\n"
+        )
+        sys.stdout.write(demo_note)
+        demo = diagnose.diagnose(replay.demo_snapshot())
+        sys.stdout.write(render(demo, color=common.use_color(), banner="DEMO"))
+    return report.exit_status
+
+
+def _zfs_absent(report: Report) -> bool:
+    return any(f.code == "zfs-not-present" for f in report.findings)
+
+
+def render(report: Report, *, color: bool, banner: str | None = None) -> str:
+    """Given a report, return the human text: pools at a glance, then findings worst first."""
+    snapshot = report.snapshot
+    lines = []
+    head = f"nodewatch diagnose · {snapshot.hostname} · {snapshot.collected_at:%Y-%m-%d %H:%M} UTC"
+    if snapshot.zfs_version:
+        head += f" · OpenZFS {snapshot.zfs_version}"
+    if banner:
+        head = f"[{banner}] {head}"
+    lines += [common.paint(head, "bold", color), ""]
+    for pool in snapshot.pools:
+        state_color = "green" if pool.state == "ONLINE" else "red"
+        members = len(pool.leaves())
+        lines.append(
+            f"  pool {pool.name:<16} {common.paint(pool.state, state_color, color)}"
+            f"  {members} device{'s' if members != 1 else ''}" + (f"  {pool.msgid}" if pool.msgid else "")
+        )
+    disks = snapshot.disks
+    if disks:
+        by_transport: dict[str, int] = {}
+        for disk in disks:
+            by_transport[disk.transport.value] = by_transport.get(disk.transport.value, 0) + 1
+        lines.append("  disks: " + ", ".join(f"{n} {kind}" for kind, n in sorted(by_transport.items())))
+    lines.append("")
+    if not any(f.severity >= Severity.WARNING for f in report.findings):
+        lines += [common.paint("  Nothing needs attention.", "green", color), ""]
+    for finding in report.findings:
+        lines += _finding_lines(finding, color)
+    counts = {s: sum(1 for f in report.findings if f.severity is s) for s in SEVERITY_COLORS}
+    lines.append(
+        f"{counts[Severity.CRITICAL]} critical, {counts[Severity.WARNING]} warning,"
+        f" {counts[Severity.UNKNOWN]} unknown, {counts[Severity.INFO]} info"
+        f" · exit status {report.exit_status}"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _finding_lines(finding: Finding, color: bool) -> list[str]:
+    label = common.paint(f"{finding.severity.name:<8}", SEVERITY_COLORS[finding.severity], color)
+    lines = [f"{label} {common.paint(finding.summary, 'bold', color)}  [{finding.code}]"]
+    indent = " " * 9
+    if finding.detail:
+        lines += textwrap.wrap(finding.detail, WIDTH, initial_indent=indent, subsequent_indent=indent)
+    if finding.disk:
+        d = finding.disk
+        facts = [x for x in (d.devnode, d.model, f"serial {d.serial}" if d.serial else None) if x]
+        facts += [x for x in (d.transport.value if d.transport else None, d.port) if x]
+        lines.append(f"{indent}disk: {'  '.join(facts)}")
+    if finding.evidence:
+        lines.append(f"{indent}evidence:")
+        lines += [f"{indent}  {line}" for line in finding.evidence]
+    for number, action in enumerate(finding.actions, 1):
+        lines += _action_lines(number, action, len(finding.actions), color)
+    lines.append("")
+    return lines
+
+
+def _action_lines(number: int, action: Action, total: int, color: bool) -> list[str]:
+    indent = " " * 9
+    title = "fix" if total == 1 else f"fix {number}" if number == 1 else f"or {number}"
+    if action.destructive:
+        title += common.paint(" (last resort)", "red", color)
+    lines = textwrap.wrap(
+        f"{title}: {action.why}", WIDTH, initial_indent=indent, subsequent_indent=indent + "  "
+    )
+    if action.check_first:
+        lines += textwrap.wrap(
+            f"check first: {action.check_first}",
+            WIDTH,
+            initial_indent=indent + "  ",
+            subsequent_indent=indent + "  ",
+        )
+    # The command alone on its line, never wrapped, so it can be copied whole.
+    lines.append(f"{indent}    {common.paint(action.command, 'bold', color)}")
+    return lines

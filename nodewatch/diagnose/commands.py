@@ -1,0 +1,65 @@
+"""Shell-quoted zpool command lines, built in one place.
+
+by-id names contain `:` (usb-…-0:0) and may contain anything a bridge
+reports, pool names may contain odd characters: every argument is quoted
+with shlex so a suggested command can be pasted as it is.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+
+def zpool(*args: str | int) -> str:
+    return shlex.join(["zpool", *(str(arg) for arg in args)])
+
+
+def both(first: str, second: str) -> str:
+    """Two commands on one line, the second only if the first worked."""
+    return f"{first} && {second}"
+
+
+def set_path_and_online(pool: str, guid: int | str, path: str) -> str:
+    # Proven on OpenZFS 2.3.2 (shared/lab/NOTES.md): the member comes back with a
+    # short resilver of what it missed, while the pool stays imported.
+    return both(zpool("set", f"path={path}", pool, guid), zpool("online", pool, guid))
+
+
+def export_import(pool: str, search_dir: str = "/dev/disk/by-id") -> str:
+    # Import scans search_dir, finds the member by its label and records the
+    # path it found: works on every OpenZFS version, but the pool must be unused.
+    return both(zpool("export", pool), zpool("import", "-d", search_dir, pool))
+
+
+def online(pool: str, device: str | int) -> str:
+    return zpool("online", pool, device)
+
+
+def clear(pool: str, device: str | int | None = None) -> str:
+    return zpool("clear", pool) if device is None else zpool("clear", pool, device)
+
+
+def clear_and_online(pool: str, guid: int | str) -> str:
+    return both(clear(pool, guid), online(pool, guid))
+
+
+def replace(pool: str, guid: int | str, new_path: str) -> str:
+    # By guid: the old name may no longer resolve (openzfs/zfs#1174).
+    return zpool("replace", pool, guid, new_path)
+
+
+def scrub(pool: str) -> str:
+    return zpool("scrub", pool)
+
+
+def status_verbose(pool: str) -> str:
+    return zpool("status", "-v", pool)
+
+
+def detach(pool: str, device: str | int) -> str:
+    return zpool("detach", pool, device)
+
+
+def labelclear_then_replace(pool: str, guid: int | str, partition_path: str, disk_path: str) -> str:
+    # The costly path: wipes the label so replace accepts the same disk, then a full resilver.
+    return both(zpool("labelclear", "-f", partition_path), replace(pool, guid, disk_path))

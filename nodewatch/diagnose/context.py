@@ -1,0 +1,167 @@
+"""The joins between pools and disks, computed once per diagnosis.
+
+Rules ask "which physical disk is at this vdev path?", "who carries the label
+of this vdev guid?", "can this pool be exported?"; the answers come from
+indexes built here so no rule walks the inventory itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from nodewatch.model import Disk, Guid, Partition, Pool, Snapshot, Vdev, VdevType
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    scrub_overdue_days: int = 35
+    capacity_warning_percent: int = 80
+    capacity_critical_percent: int = 90
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place on the node: a whole disk, or one of its partitions."""
+
+    disk: Disk
+    partition: Partition | None = None
+
+    def best_path(self) -> str:
+        """The by-id path a human should type, falling back to the devnode."""
+        links = self.partition.by_id if self.partition else self.disk.by_id
+        if self.partition is None:
+            preferred = self.disk.preferred_by_id()
+            return preferred.path if preferred else self.disk.devnode
+        ranked = sorted(links, key=lambda link: (link.positional, _KIND_ORDER.get(link.kind, 99), link.name))
+        return ranked[0].path if ranked else self.partition.devnode
+
+
+_KIND_ORDER = {"ata": 0, "nvme": 1, "wwn": 2, "scsi": 3, "usb": 4, "virtio": 5, "mmc": 6}
+_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+@dataclass
+class Context:
+    snapshot: Snapshot
+    settings: Settings = field(default_factory=Settings)
+    previous: Snapshot | None = None
+    by_path: dict[str, Location] = field(default_factory=dict)
+    by_label_guid: dict[Guid, Location] = field(default_factory=dict)
+    by_partuuid: dict[str, Location] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, snapshot: Snapshot, settings: Settings, previous: Snapshot | None = None) -> Context:
+        context = cls(snapshot, settings, previous)
+        for disk in snapshot.disks:
+            context._index(Location(disk), disk.devnode, [link.path for link in disk.by_id], disk.by_path)
+            for partition in disk.partitions:
+                where = Location(disk, partition)
+                context._index(
+                    where,
+                    partition.devnode,
+                    [link.path for link in partition.by_id],
+                    (partition.by_partuuid,) if partition.by_partuuid else (),
+                )
+                if partition.zfs and partition.zfs.vdev_guid is not None:
+                    context.by_label_guid[partition.zfs.vdev_guid] = where
+                if partition.partuuid:
+                    context.by_partuuid[partition.partuuid.lower()] = where
+        return context
+
+    def _index(self, where: Location, devnode: str, by_id: list[str], others: tuple[str, ...]) -> None:
+        for path in (devnode, *by_id, *others):
+            if path:
+                self.by_path[_absolute(path)] = where
+
+    # ── questions rules ask ────────────────────────────────────────────────
+
+    @property
+    def has_inventory(self) -> bool:
+        return self.snapshot.inventory is not None
+
+    def locate(self, vdev: Vdev) -> Location | None:
+        """Return where the device a vdev names is on this node now, if it exists."""
+        for candidate in _candidate_paths(vdev):
+            if candidate in self.by_path:
+                return self.by_path[candidate]
+        return None
+
+    def zfs_version(self) -> tuple[int, int, int] | None:
+        version = self.snapshot.zfs_version
+        match = _VERSION.search(version) if version else None
+        if not match:
+            return None
+        return (int(match[1]), int(match[2]), int(match[3] or 0))
+
+    def has_vdev_properties(self) -> bool | None:
+        """OpenZFS 2.2 brought vdev properties (`zpool set path=`); None when unknown."""
+        version = self.zfs_version()
+        if version is None:
+            # Only OpenZFS >= 2.3 writes `zpool status -j`.
+            pool_status = self.snapshot.pool_status
+            return True if pool_status and pool_status.source == "json" else None
+        return version >= (2, 2, 0)
+
+    def mounted_datasets(self, pool: Pool) -> list[str]:
+        """Return the mountpoints of the pool's mounted datasets."""
+        return [
+            mount.target
+            for mount in self.snapshot.mounts
+            if mount.fstype == "zfs"
+            and (mount.source == pool.name or mount.source.startswith(pool.name + "/"))
+        ]
+
+    def is_root_pool(self, pool: Pool) -> bool:
+        return any(
+            mount.target == "/"
+            and mount.fstype == "zfs"
+            and (mount.source == pool.name or mount.source.startswith(pool.name + "/"))
+            for mount in self.snapshot.mounts
+        )
+
+    def disks_in_pools(self) -> set[str]:
+        """Return the devnodes of every disk that is a present member of some pool."""
+        in_use = {where.disk.devnode for where in self.by_label_guid.values()}
+        for pool in self.snapshot.pools:
+            for leaf in pool.leaves():
+                where = self.locate(leaf)
+                if where:
+                    in_use.add(where.disk.devnode)
+        return in_use
+
+    def disk_of_leaf(self, vdev: Vdev) -> Disk | None:
+        location = self.locate(vdev)
+        return location.disk if location else None
+
+
+def _absolute(path: str) -> str:
+    return path if path.startswith("/") else f"/dev/disk/by-path/{path}"
+
+
+def _candidate_paths(vdev: Vdev) -> list[str]:
+    """Paths a vdev may be known by: its path, then what its printed name suggests."""
+    paths = [path for path in (vdev.path,) if path]
+    if vdev.type is VdevType.DISK and not vdev.not_present and not vdev.name.isdigit():
+        name = vdev.name
+        if name.startswith("/"):
+            paths.append(name)
+        else:
+            # `zpool status` without -P strips /dev/disk/by-id/ and a whole disk's -part1.
+            paths += [f"/dev/disk/by-id/{name}-part1", f"/dev/disk/by-id/{name}", f"/dev/{name}"]
+    return paths
+
+
+def top_level_of(pool: Pool, leaf: Vdev) -> Vdev | None:
+    """Return the top-level vdev (child of the root or of a class group) holding leaf."""
+    if pool.root is None:
+        return None
+    for top in pool.root.children:
+        groups = top.children if top.type in _CLASS_GROUPS else (top,)
+        for candidate in groups:
+            if any(node is leaf for node in candidate.walk()):
+                return candidate
+    return None
+
+
+_CLASS_GROUPS = frozenset({VdevType.LOGS, VdevType.CACHE, VdevType.SPECIAL, VdevType.DEDUP, VdevType.SPARES})

@@ -1,0 +1,132 @@
+"""Who is the missing member? Match a vdev that ZFS cannot open to a disk that is here.
+
+Evidence, strongest first: the ZFS label on a partition names the vdev guid
+(proof: the same disk, data intact); the partition's PARTUUID; the drive's own
+serial or WWN (read through the bridge by SMART, or in the by-id name) equal
+to what ZFS recorded in the vdev's devid/path; and last, the same model with a
+size that fits — said as a hint, never acted on.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+from nodewatch.diagnose.context import Context, Location
+from nodewatch.model import Disk, Vdev
+
+
+class Strength(enum.IntEnum):
+    HINT = 1  # same model and size: worth a look, not proof
+    DRIVE = 2  # same serial or WWN: the same drive, its label not necessarily intact
+    PARTUUID = 3
+    LABEL = 4  # its ZFS label carries the vdev guid
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    location: Location
+    strength: Strength
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedIdentity:
+    """What ZFS remembers of a member: from its devid and its old path."""
+
+    model: str | None = None  # as in by-id names: WDC_WD40EFZX-68AWUN0
+    serial: str | None = None
+    wwn: str | None = None  # 0x50014ee21522fca7
+    partuuid: str | None = None
+
+
+_PART_SUFFIX = re.compile(r"-part\d+$")
+_WWN_NAME = re.compile(r"wwn-(0x[0-9a-fA-F]+|eui\.[0-9a-fA-F]+|naa\.[0-9a-fA-F]+)")
+_BY_ID_DRIVE = re.compile(r"^(?:ata|scsi-[0-9]|nvme)-?(?P<model>.+)_(?P<serial>[^_]+)$")
+
+
+def recorded_identity(vdev: Vdev) -> RecordedIdentity:
+    """Given a member ZFS cannot open, return what its devid and old path say it was."""
+    model = serial = wwn = partuuid = None
+    if vdev.devid:
+        drive = _BY_ID_DRIVE.match(_PART_SUFFIX.sub("", vdev.devid))
+        if drive:
+            model, serial = drive["model"], drive["serial"]
+    for path in (vdev.was_path, vdev.path):
+        if not path:
+            continue
+        wwn_match = _WWN_NAME.search(path)
+        if wwn_match and not wwn:
+            wwn = wwn_match[1].lower()
+        if "/by-partuuid/" in path and not partuuid:
+            partuuid = path.rsplit("/", 1)[1].lower()
+        name = path.rsplit("/", 1)[1]
+        if not serial and name.startswith(("ata-", "nvme-")):
+            drive = _BY_ID_DRIVE.match(_PART_SUFFIX.sub("", name))
+            if drive:
+                model, serial = drive["model"], drive["serial"]
+    return RecordedIdentity(model, serial, wwn, partuuid)
+
+
+def find_member(context: Context, vdev: Vdev) -> Match | None:
+    """Given a member ZFS cannot open, return the best evidence that it is present under another name."""
+    if vdev.guid is not None and vdev.guid in context.by_label_guid:
+        where = context.by_label_guid[vdev.guid]
+        label = where.partition.zfs if where.partition else None
+        pool_name = label.pool_name if label else "?"
+        return Match(
+            where,
+            Strength.LABEL,
+            f"{where.partition.devnode if where.partition else where.disk.devnode} carries the ZFS label"
+            f" of pool {pool_name} with vdev guid {vdev.guid}",
+        )
+    identity = recorded_identity(vdev)
+    if identity.partuuid and identity.partuuid in context.by_partuuid:
+        where = context.by_partuuid[identity.partuuid]
+        return Match(
+            where, Strength.PARTUUID, f"partition UUID {identity.partuuid} is on {where.disk.devnode}"
+        )
+    for disk in context.snapshot.disks:
+        why = _same_drive(disk, identity)
+        if why:
+            return Match(Location(disk), Strength.DRIVE, why)
+    return _hint(context, vdev, identity)
+
+
+def _same_drive(disk: Disk, identity: RecordedIdentity) -> str | None:
+    serials = {s for s in (disk.serial, disk.smart.serial if disk.smart else None) if s}
+    if identity.serial and identity.serial in serials:
+        return f"{disk.devnode} reports the drive serial {identity.serial} that ZFS recorded"
+    wwns = {_wwn(w) for w in (disk.wwn, disk.smart.wwn if disk.smart else None) if w}
+    if identity.wwn and _wwn(identity.wwn) in wwns:
+        return f"{disk.devnode} reports the WWN {identity.wwn} that ZFS recorded"
+    return None
+
+
+def _wwn(text: str) -> str:
+    return text.lower().replace(" ", "").removeprefix("0x")
+
+
+def _hint(context: Context, vdev: Vdev, identity: RecordedIdentity) -> Match | None:
+    if not identity.model:
+        return None
+    wanted = _normalise_model(identity.model)
+    for disk in context.snapshot.disks:
+        if disk.model and _normalise_model(disk.model) == wanted and not _holds_any_zfs_label(disk):
+            return Match(
+                Location(disk),
+                Strength.HINT,
+                f"{disk.devnode} is a {disk.model} like the missing member, with no ZFS label:"
+                " perhaps the same drive after its label was lost, perhaps another one",
+            )
+    del vdev
+    return None
+
+
+def _normalise_model(model: str) -> str:
+    return re.sub(r"[\s_]+", "_", model.strip()).upper()
+
+
+def _holds_any_zfs_label(disk: Disk) -> bool:
+    return any(partition.zfs for partition in disk.partitions)

@@ -1,0 +1,17 @@
+"""The rules, each a module with check(context) -> Iterable[Finding].
+
+Listed in the order their findings are shown; a new rule is a new module here.
+"""
+
+from __future__ import annotations
+
+RULES: tuple[str, ...] = (
+    "probes",
+    "pools",
+    "members",
+    "spares",
+    "scans",
+    "capacity",
+    "smart",
+    "hardware",
+)

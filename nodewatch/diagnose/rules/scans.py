@@ -1,0 +1,81 @@
+"""Scrubs and resilvers: in progress (with how long to go), overdue, never run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from nodewatch.diagnose import commands
+from nodewatch.diagnose.context import Context
+from nodewatch.model import Action, Finding, Pool, Scan, ScanFunction, ScanState, Severity
+
+
+def check(context: Context) -> Iterator[Finding]:
+    now = _node_now(context)
+    overdue_after = timedelta(days=context.settings.scrub_overdue_days)
+    for pool in context.snapshot.pools:
+        scan = pool.scan
+        if scan.state is ScanState.IN_PROGRESS:
+            yield _in_progress(pool, scan)
+            continue
+        if pool.state != "ONLINE":
+            continue  # fix the pool first; a scrub of a degraded pool is not the advice
+        last_scrub = scan.end_time if scan.function is ScanFunction.SCRUB else None
+        if scan.function is ScanFunction.NONE or scan.state is ScanState.NONE:
+            yield _scrub_needed(pool, "has never been scrubbed", "scrub-never")
+        elif last_scrub and now and now - last_scrub > overdue_after:
+            age = (now - last_scrub).days
+            yield _scrub_needed(
+                pool,
+                f"was last scrubbed {age} days ago (more than {overdue_after.days})",
+                "scrub-overdue",
+            )
+
+
+def _node_now(context: Context) -> datetime | None:
+    # Scan times are the node's local wall time, naive: compare with its clock.
+    if context.snapshot.local_time:
+        return context.snapshot.local_time
+    return None
+
+
+def _in_progress(pool: Pool, scan: Scan) -> Finding:
+    what = scan.function.value
+    progress = f"{scan.percent_done:.1f}% done" if scan.percent_done is not None else "running"
+    eta = _duration(scan.eta_seconds) if scan.eta_seconds is not None else None
+    summary = f"{pool.name}: {what} in progress, {progress}" + (f", about {eta} to go" if eta else "")
+    detail = (
+        "Let it finish before changing anything else in the pool; a resilver restores redundancy."
+        if scan.function in (ScanFunction.RESILVER, ScanFunction.REBUILD)
+        else "Nothing to do; it runs in the background."
+    )
+    return Finding(
+        severity=Severity.INFO,
+        code=f"{what}-in-progress",
+        summary=summary,
+        detail=detail,
+        pool=pool.name,
+        evidence=(scan.text,) if scan.text else (),
+    )
+
+
+def _scrub_needed(pool: Pool, why: str, code: str) -> Finding:
+    return Finding(
+        severity=Severity.WARNING,
+        code=code,
+        summary=f"{pool.name} {why}",
+        detail="A scrub reads every block and repairs silent corruption while redundancy still exists.",
+        pool=pool.name,
+        actions=(Action(command=commands.scrub(pool.name), why="Start a scrub; it runs in the background."),),
+    )
+
+
+def _duration(seconds: int) -> str:
+    minutes, _ = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{max(minutes, 1)} min"

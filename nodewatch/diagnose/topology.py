@@ -1,0 +1,80 @@
+"""Where a leaf sits in its pool, and how much redundancy its top-level vdev has left."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from nodewatch.model import HEALTHY_STATES, Pool, Vdev, VdevType
+
+CLASS_GROUPS = frozenset({VdevType.LOGS, VdevType.CACHE, VdevType.SPECIAL, VdevType.DEDUP, VdevType.SPARES})
+_PARITY = {VdevType.RAIDZ1: 1, VdevType.RAIDZ2: 2, VdevType.RAIDZ3: 3}
+_DRAID_PARITY = re.compile(r"^draid(\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    leaf: Vdev
+    parent: Vdev  # the vdev printed just above: raidz1-0, spare-1, replacing-0, the root…
+    top: Vdev  # the top-level vdev (for a plain single-disk vdev, the leaf itself)
+    group: VdevType | None  # LOGS, CACHE, SPARES… when under a class group
+
+
+def placements(pool: Pool) -> Iterator[Placement]:
+    """Yield every leaf of the pool with its parent, top-level vdev and class group."""
+    if pool.root is None:
+        return
+    for child in pool.root.children:
+        if child.type in CLASS_GROUPS:
+            for top in child.children:
+                yield from _leaves(top, child, top, child.type)
+        else:
+            yield from _leaves(child, pool.root, child, None)
+
+
+def _leaves(node: Vdev, parent: Vdev, top: Vdev, group: VdevType | None) -> Iterator[Placement]:
+    if node.is_leaf or not node.children:
+        yield Placement(node, parent, top, group)
+        return
+    for child in node.children:
+        yield from _leaves(child, node, top, group)
+
+
+def member_id(leaf: Vdev) -> int | str:
+    """How to name a member in a command: its guid (names of missing devices may not
+    resolve, openzfs/zfs#1174), or its printed name when the guid is unknown."""
+    if leaf.guid is not None:
+        return leaf.guid
+    return int(leaf.name) if leaf.name.isdigit() else leaf.name
+
+
+def tolerance(top: Vdev) -> int:
+    """How many members of a top-level vdev may fail before it fails."""
+    if top.type in _PARITY:
+        return _PARITY[top.type]
+    if top.type is VdevType.MIRROR:
+        return max(len(top.children) - 1, 0)
+    if top.type is VdevType.DRAID:
+        parity = _DRAID_PARITY.match(top.name)
+        return int(parity[1]) if parity else 1
+    return 0
+
+
+def unhealthy_members(top: Vdev) -> int:
+    """Count the members of a top-level vdev that do not serve data now."""
+    if top.is_leaf:
+        return 0 if top.state in HEALTHY_STATES else 1
+    count = 0
+    for member in top.children:
+        if member.type is VdevType.SPARE:
+            # spare-N serves data when either side is healthy
+            count += 0 if any(m.state in HEALTHY_STATES for m in member.children) else 1
+        elif member.state not in HEALTHY_STATES and member.state != "DEGRADED":
+            count += 1
+    return count
+
+
+def redundancy_left(top: Vdev) -> int:
+    """Failures the top-level vdev can still absorb (negative: it has failed)."""
+    return tolerance(top) - unhealthy_members(top)
