@@ -1,0 +1,97 @@
+"""Fixtures of the real-ZFS lab. Collecting this directory is cheap: nothing is
+built or booted until an e2e test asks for it (`pytest -m e2e tests/e2e`)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from .lab import guestpkg
+from .lab.image import FLAVOURS, Image, ImageUnavailable, build
+from .lab.record import Recorder
+from .lab.session import Lab
+from .lab.vm import Machine, log
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--record",
+        action="store_true",
+        default=False,
+        help="e2e: save raw command outputs as fixtures under tests/fixtures/lab (or NODEWATCH_LAB_RECORD=1)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "e2e: boots a QEMU VM with real OpenZFS (slow; see tests/e2e/README.md)"
+    )
+
+
+def recording(config: pytest.Config) -> bool:
+    return bool(config.getoption("--record")) or os.environ.get("NODEWATCH_LAB_RECORD") == "1"
+
+
+@pytest.fixture(scope="session")
+def lab_tools() -> None:
+    missing = [t for t in ("qemu-system-x86_64", "qemu-img", "debootstrap") if shutil.which(t) is None]
+    if missing:
+        pytest.skip(
+            f"e2e lab needs {', '.join(missing)} (apt-get install qemu-system-x86 qemu-utils debootstrap)"
+        )
+
+
+_images: dict[str, Image | str] = {}
+
+
+@pytest.fixture(scope="session")
+def image_of(lab_tools: None) -> Callable[[str], Image]:
+    """Build (or take from the cache) a flavour's image; skip with the reason if impossible."""
+
+    def get(flavour: str) -> Image:
+        if flavour not in _images:
+            try:
+                _images[flavour] = build(flavour)
+            except ImageUnavailable as exc:
+                _images[flavour] = str(exc)
+        got = _images[flavour]
+        if isinstance(got, str):
+            pytest.skip(f"guest image {flavour} cannot be built here: {got}")
+        return got
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    found, why = guestpkg.build_wheels(tmp_path_factory.mktemp("wheels"))
+    if not found:
+        log(f"nodewatch wheel not available ({why}): scenarios assert raw states only")
+    return found
+
+
+@pytest.fixture
+def lab_factory(
+    request: pytest.FixtureRequest, image_of: Callable[[str], Image], wheels: list[Path], tmp_path: Path
+) -> Iterator[Callable[[str, str], Lab]]:
+    labs: list[Lab] = []
+
+    def make(flavour: str, scenario: str) -> Lab:
+        assert flavour in FLAVOURS
+        image = image_of(flavour)
+        machine = Machine(image, tmp_path / f"vm-{len(labs)}", name=f"{scenario}-{flavour}")
+        rec = Recorder(scenario, flavour, enabled=recording(request.config))
+        lab = Lab(flavour, machine, tmp_path / f"disks-{len(labs)}", rec, wheels)
+        labs.append(lab)
+        return lab
+
+    yield make
+    for lab in labs:
+        lab.machine.kill()
+        shutil.rmtree(lab.disks_dir, ignore_errors=True)  # sparse, but don't pile them up
+        if lab.rec.written:
+            log(f"recorded {len(lab.rec.written)} fixture files in {lab.rec.dir}")
