@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from .lab import guestpkg
-from .lab.image import FLAVOURS, Image, ImageUnavailable, build
+from .lab.image import FLAVOURS, Image, ImageUnavailable, build, cached_image
 from .lab.record import Recorder
 from .lab.session import Lab
 from .lab.vm import Machine, log
@@ -55,7 +55,8 @@ def image_of(lab_tools: None) -> Callable[[str], Image]:
     def get(flavour: str) -> Image:
         if flavour not in _images:
             try:
-                _images[flavour] = build(flavour)
+                # A cached image needs no lock (another build may hold it).
+                _images[flavour] = cached_image(flavour) or build(flavour)
             except ImageUnavailable as exc:
                 _images[flavour] = str(exc)
         got = _images[flavour]

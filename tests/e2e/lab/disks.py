@@ -42,7 +42,8 @@ class Disk:
 
     def on(self, bus: Bus, **identity: Any) -> Disk:
         """The same backing file on another bus, with another identity."""
-        return replace(self, bus=bus, serial="", model="", wwn="", vendor="", product="", **identity)
+        blank: dict[str, Any] = {"serial": "", "model": "", "wwn": "", "vendor": "", "product": ""}
+        return replace(self, bus=bus, **(blank | identity))
 
     @property
     def node(self) -> str:
