@@ -1,0 +1,358 @@
+"""udev records (live or from a dump) to the Inventory: one Disk per physical disk.
+
+This is the one place where a disk's transport is decided, its bridge
+described, its partitions' ZFS labels read and its by-id names flagged;
+everyone else reads the Inventory. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from nodewatch import known_hardware
+from nodewatch.model import (
+    ByIdLink,
+    Disk,
+    Guid,
+    Inventory,
+    Partition,
+    SmartInfo,
+    Transport,
+    UsbBridge,
+    ZfsMember,
+)
+from nodewatch.parse import by_id_names, usb_bridge
+from nodewatch.parse.udev_db import UdevDump
+from nodewatch.parse.udev_record import (
+    ATTR_REMOVABLE,
+    ATTR_ROTATIONAL,
+    ATTR_SIZE,
+    ATTR_VENDOR,
+    ID_ATA,
+    ID_ATA_ROTATION_RATE_RPM,
+    ID_BUS,
+    ID_CDROM,
+    ID_FS_LABEL,
+    ID_FS_LABEL_ENC,
+    ID_FS_TYPE,
+    ID_FS_UUID,
+    ID_FS_UUID_SUB,
+    ID_MODEL,
+    ID_MODEL_ENC,
+    ID_NAME,
+    ID_PART_ENTRY_DISK,
+    ID_PART_ENTRY_NUMBER,
+    ID_PART_ENTRY_SIZE,
+    ID_PART_ENTRY_UUID,
+    ID_SERIAL,
+    ID_SERIAL_SHORT,
+    ID_USB_DRIVER,
+    ID_VENDOR,
+    ID_VENDOR_ENC,
+    ID_WWN,
+    ID_WWN_WITH_EXTENSION,
+    MAJOR,
+    MINOR,
+    PARTN,
+    SECTOR_BYTES,
+    UdevDevice,
+    decode_udev,
+)
+
+ZFS_MEMBER = "zfs_member"
+# Block devices that are not physical disks: loops, RAM disks, optical drives.
+_NOT_DISKS = re.compile(r"^(loop|ram|zram|sr|fd|nbd)\d")
+_USB_IN_PATH = re.compile(r"/usb\d+/")
+_ATA_IN_PATH = re.compile(r"/ata\d+/")
+_SCSI_IN_PATH = re.compile(r"/host\d+/target")
+_PARTITION_NAME = re.compile(r"^(.*?\d)p\d+$|^(\D+)\d+$")
+
+
+def decide_transport(device: UdevDevice) -> Transport:
+    """Given a disk's udev record, return how it is attached.
+
+    USB is checked first: an NVMe or SATA drive in a USB enclosure is behind a
+    bridge whatever udev's ID_BUS says (ata_id may have talked through it).
+    """
+    path = device.devpath or ""
+    name = device.name or ""
+    bus = device.get(ID_BUS)
+    if device.get(ID_USB_DRIVER) or bus == "usb" or _USB_IN_PATH.search(path):
+        return Transport.USB
+    if name.startswith("nvme") or "/nvme/" in path:
+        return Transport.NVME
+    if name.startswith("mmcblk") or "/mmc_host/" in path:
+        return Transport.MMC
+    if name.startswith("vd") and ("/virtio" in path or not path):
+        return Transport.VIRTIO
+    if bus == "ata" or device.get(ID_ATA) == "1" or _ATA_IN_PATH.search(path):
+        return Transport.SATA
+    if bus == "scsi" or _SCSI_IN_PATH.search(path):
+        return Transport.SCSI
+    return Transport.UNKNOWN
+
+
+def build_inventory(
+    records: UdevDump | Iterable[UdevDevice],
+    *,
+    source: str = "udev",
+    smart_by_devnode: Mapping[str, SmartInfo] | None = None,
+    problems: Iterable[str] = (),
+) -> Inventory:
+    """Given udev records (a parsed dump or the live probe's) and SMART by devnode,
+    return the Inventory: disks in name order, each with its partitions. Records of
+    other subsystems are used only to describe USB bridges; nothing raises."""
+    found_problems = list(problems)
+    if isinstance(records, UdevDump):
+        found_problems.extend(records.problems)
+        records = records.devices
+    smart = smart_by_devnode or {}
+    disks: list[UdevDevice] = []
+    partitions: list[UdevDevice] = []
+    usb_devices: dict[str, UdevDevice] = {}
+    for record in records:
+        if record.subsystem == "usb" and record.devtype == "usb_device" and record.devpath:
+            usb_devices[record.devpath] = record
+        elif record.subsystem in ("block", None) and record.devnode:
+            if record.devtype == "partition":
+                partitions.append(record)
+            elif record.devtype in ("disk", None) and _is_physical(record):
+                disks.append(record)
+    seen = Counter(disk.devnode for disk in disks)
+    found_problems.extend(
+        f"{node} appears {count} times in the dump" for node, count in seen.items() if count > 1
+    )
+    children = _partitions_by_disk(disks, partitions, found_problems)
+    shared = _shared_bridge_serials(disks)
+    built = [
+        _disk(
+            record,
+            children.get(id(record), []),
+            _usb_parent(record, usb_devices),
+            smart.get(record.devnode or ""),
+            shared,
+        )
+        for record in disks
+    ]
+    built.sort(key=lambda disk: _natural(disk.devnode))
+    return Inventory(disks=tuple(built), source=source, problems=tuple(found_problems))
+
+
+def _is_physical(device: UdevDevice) -> bool:
+    name = device.name or ""
+    if _NOT_DISKS.match(name) or name.startswith(("dm-", "md")) or device.get(ID_CDROM) == "1":
+        return False
+    return "/devices/virtual/" not in (device.devpath or "")
+
+
+def _partitions_by_disk(
+    disks: list[UdevDevice], partitions: list[UdevDevice], problems: list[str]
+) -> dict[int, list[UdevDevice]]:
+    by_path = {disk.devpath: disk for disk in disks if disk.devpath}
+    by_number = {f"{disk.get(MAJOR)}:{disk.get(MINOR)}": disk for disk in disks if disk.get(MAJOR)}
+    by_name = {disk.name: disk for disk in disks}
+    out: dict[int, list[UdevDevice]] = {}
+    for part in partitions:
+        parent = by_path.get(part.devpath.rsplit("/", 1)[0]) if part.devpath else None
+        parent = parent or by_number.get(part.get(ID_PART_ENTRY_DISK) or "")
+        parent = parent or by_name.get(_disk_name(part.name or ""))
+        if parent is None:
+            problems.append(f"partition {part.devnode} has no disk in the records")
+            continue
+        out.setdefault(id(parent), []).append(part)
+    return out
+
+
+def _disk_name(partition_name: str) -> str:
+    match = _PARTITION_NAME.match(partition_name)
+    return (match[1] or match[2]) if match else partition_name
+
+
+def _usb_parent(device: UdevDevice, usb_devices: dict[str, UdevDevice]) -> UdevDevice | None:
+    """The usb_device record whose devpath is the longest prefix of the disk's."""
+    path = device.devpath or ""
+    best = None
+    for devpath, record in usb_devices.items():
+        if path.startswith(devpath + "/") and (best is None or len(devpath) > len(best.devpath or "")):
+            best = record
+    return best
+
+
+def _shared_bridge_serials(disks: list[UdevDevice]) -> dict[str, tuple[str, ...]]:
+    owners: dict[str, list[str]] = {}
+    for disk in disks:
+        if decide_transport(disk) is Transport.USB:
+            serial = usb_bridge.bridge_serial(disk)
+            if serial:
+                owners.setdefault(serial.upper(), []).append(disk.devnode or "?")
+    return {serial: tuple(nodes) for serial, nodes in owners.items() if len(nodes) > 1}
+
+
+def _disk(
+    record: UdevDevice,
+    partition_records: list[UdevDevice],
+    usb_parent: UdevDevice | None,
+    smart: SmartInfo | None,
+    shared: dict[str, tuple[str, ...]],
+) -> Disk:
+    transport = decide_transport(record)
+    drive_serial = smart.serial if smart and smart.serial else None
+    model, vendor, serial = _identity(record, transport)
+    bridge = None
+    if transport is Transport.USB:
+        ata_through_bridge = record.get(ID_BUS) == "ata"
+        own_serial = drive_serial or (serial if ata_through_bridge else None)
+        bridge_serial = usb_bridge.bridge_serial(record)
+        others = tuple(n for n in shared.get((bridge_serial or "").upper(), ()) if n != record.devnode)
+        bridge = usb_bridge.build_bridge(record, usb_parent, drive_serial=own_serial, shared_with=others)
+        if not ata_through_bridge:
+            model = usb_bridge.inquiry_model(record)
+            serial = bridge.serial if bridge.serial_is_drives else None
+    wwn = record.get(ID_WWN_WITH_EXTENSION) or record.get(ID_WWN)
+    warnings: list[str] = []
+    if bridge and wwn and wwn.lower() in known_hardware.BOGUS_BRIDGE_WWNS:
+        warnings.append(f"WWN {wwn} is the bridge's: {known_hardware.BOGUS_BRIDGE_WWNS[wwn.lower()]}")
+        wwn = None
+    if smart and smart.available:
+        model = smart.model or model
+        serial = smart.serial or serial
+        wwn = smart.wwn or wwn
+    links = _links(record, bridge)
+    partitions = [_partition(part, bridge) for part in partition_records]
+    if not partitions and record.get(ID_FS_TYPE):
+        partitions.append(_partition(record, bridge, whole_disk=True))
+    partitions.sort(key=lambda part: (part.number is None, part.number or 0, part.devnode))
+    warnings.extend(_warnings(model, bridge, links))
+    return Disk(
+        devnode=record.devnode or "?",
+        transport=transport,
+        model=model,
+        vendor=vendor,
+        serial=serial,
+        wwn=wwn,
+        size_bytes=_sectors(record.sysattrs.get(ATTR_SIZE)),
+        rotational=_rotational(record),
+        removable=_flag(record.sysattrs.get(ATTR_REMOVABLE)),
+        by_id=links,
+        by_path=tuple(sorted(link for link in record.devlinks if link.startswith(by_id_names.BY_PATH))),
+        bridge=bridge,
+        partitions=tuple(partitions),
+        smart=smart,
+        warnings=tuple(warnings),
+    )
+
+
+def _identity(record: UdevDevice, transport: Transport) -> tuple[str | None, str | None, str | None]:
+    """(model, vendor, serial) as udev has them, before any bridge or SMART correction."""
+    model = usb_bridge.text_property(record, ID_MODEL_ENC, ID_MODEL)
+    vendor = usb_bridge.text_property(record, ID_VENDOR_ENC, ID_VENDOR)
+    serial = record.get(ID_SERIAL_SHORT)
+    if transport is Transport.MMC:
+        model = record.get(ID_NAME)
+        serial = serial or record.get(ID_SERIAL)
+    elif transport is Transport.VIRTIO:
+        serial = serial or record.get(ID_SERIAL)
+    if transport in (Transport.SATA, Transport.NVME):
+        vendor = (record.sysattrs.get(ATTR_VENDOR) or "").strip() or None
+    return model, vendor, serial
+
+
+def _links(record: UdevDevice, bridge: UsbBridge | None) -> tuple[ByIdLink, ...]:
+    bay_named = bool(bridge and (bridge.bogus_serial_reason or bridge.serial_is_drives is False))
+    links = []
+    for path in record.devlinks:
+        if not path.startswith(by_id_names.BY_ID):
+            continue
+        name = path[len(by_id_names.BY_ID) :]
+        instance = by_id_names.usb_instance(name)
+        positional = instance is not None and (instance[1] != 0 or bay_named)
+        links.append(ByIdLink(name=name, kind=by_id_names.link_kind(name), positional=positional))
+    return tuple(sorted(links, key=lambda link: link.name))
+
+
+def _partition(record: UdevDevice, bridge: UsbBridge | None, *, whole_disk: bool = False) -> Partition:
+    number = record.get(PARTN) or record.get(ID_PART_ENTRY_NUMBER)
+    size = _sectors(record.sysattrs.get(ATTR_SIZE)) or (
+        None if whole_disk else _sectors(record.get(ID_PART_ENTRY_SIZE))
+    )
+    partuuid = None if whole_disk else record.get(ID_PART_ENTRY_UUID)
+    by_partuuid = next((link for link in record.devlinks if link.startswith(by_id_names.BY_PARTUUID)), None)
+    label = record.get(ID_FS_LABEL_ENC)
+    fs_type = record.get(ID_FS_TYPE)
+    return Partition(
+        devnode=record.devnode or "?",
+        number=int(number) if number and number.isdigit() and not whole_disk else None,
+        size_bytes=size,
+        fs_type=fs_type,
+        fs_label=decode_udev(label) if label else record.get(ID_FS_LABEL),
+        fs_uuid=record.get(ID_FS_UUID),
+        partuuid=partuuid,
+        by_id=() if whole_disk else _links(record, bridge),
+        by_partuuid=None if whole_disk else by_partuuid,
+        mountpoints=record.mountpoints,
+        zfs=_zfs_member(record) if fs_type == ZFS_MEMBER else None,
+    )
+
+
+def _zfs_member(record: UdevDevice) -> ZfsMember:
+    """blkid's zfs probe: LABEL is the pool name, UUID the pool guid and UUID_SUB the
+    vdev guid, both printed in decimal (libblkid superblocks/zfs.c)."""
+    label = record.get(ID_FS_LABEL_ENC)
+    return ZfsMember(
+        pool_name=decode_udev(label) if label else record.get(ID_FS_LABEL),
+        pool_guid=_guid(record.get(ID_FS_UUID)),
+        vdev_guid=_guid(record.get(ID_FS_UUID_SUB)),
+    )
+
+
+def _guid(text: str | None) -> Guid | None:
+    if not text:
+        return None
+    try:
+        return Guid(int(text, 16) if text.lower().startswith("0x") else int(text))
+    except ValueError:
+        return None
+
+
+def _warnings(model: str | None, bridge: UsbBridge | None, links: tuple[ByIdLink, ...]) -> list[str]:
+    out = []
+    smr = known_hardware.smr_warning(model)
+    if smr:
+        out.append(smr)
+    if bridge and bridge.bogus_serial_reason:
+        out.append(
+            f"The USB bridge hides the drive's serial ({bridge.bogus_serial_reason}); its by-id"
+            " name cannot tell drives apart: use /dev/disk/by-partuuid/ names for pools"
+        )
+    positional = [link.name for link in links if link.positional]
+    if positional:
+        out.append(
+            f"{positional[0]} names the bridge and bay, not the drive: if disks swap bays or"
+            " enclosures, the names swap"
+        )
+    chip = known_hardware.bridge_chip(bridge.vendor_id, bridge.product_id) if bridge else None
+    if bridge and chip and chip.note and (bridge.driver == "uas" or not chip.uas_trouble):
+        out.append(f"{chip.name} bridge ({bridge.vendor_id}:{bridge.product_id}): {chip.note}")
+    return out
+
+
+def _sectors(text: str | None) -> int | None:
+    return int(text) * SECTOR_BYTES if text and text.strip().isdigit() else None
+
+
+def _flag(text: str | None) -> bool | None:
+    return {"1": True, "0": False}.get((text or "").strip())
+
+
+def _rotational(record: UdevDevice) -> bool | None:
+    flag = _flag(record.sysattrs.get(ATTR_ROTATIONAL))
+    if flag is not None:
+        return flag
+    rpm = record.get(ID_ATA_ROTATION_RATE_RPM)
+    return int(rpm) > 0 if rpm and rpm.isdigit() else None
+
+
+def _natural(text: str) -> list[object]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
