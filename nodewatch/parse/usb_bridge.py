@@ -92,10 +92,14 @@ def build_bridge(
     if not vendor_id and device.get(ID_BUS) == "usb":
         vendor_id, product_id = device.get(ID_VENDOR_ID), device.get(ID_MODEL_ID)
     chip = known_hardware.bridge_chip(vendor_id, product_id)
+    # Names from the USB descriptors (live sysfs, or the usb_device record of a dump),
+    # then the hwdb, then our table: never the SCSI INQUIRY strings, which may be the drive's.
     vendor_name = live.get(USB_MANUFACTURER) or parent.get(ID_VENDOR_FROM_DATABASE)
-    product_name = (
-        live.get(USB_PRODUCT) or parent.get(ID_MODEL_FROM_DATABASE) or (chip.name if chip else None)
-    )
+    product_name = live.get(USB_PRODUCT) or parent.get(ID_MODEL_FROM_DATABASE)
+    if usb_parent:
+        vendor_name = vendor_name or text_property(usb_parent, ID_VENDOR_ENC, ID_VENDOR)
+        product_name = product_name or text_property(usb_parent, ID_MODEL_ENC, ID_MODEL)
+    product_name = product_name or (chip.name if chip else None)
     serial = bridge_serial(device)
     reasons = []
     if shared_with:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from nodewatch.model import Guid, SmartInfo, Transport
@@ -191,3 +192,63 @@ def test_build_inventory_skips_virtual_block_devices() -> None:
         "S: disk/by-id/dm-name-vg-root\n"
     )
     assert module.build_inventory(dump).disks == ()
+
+
+LAB = Path(__file__).parents[2] / "fixtures" / "lab" / "disks-zoo" / "zfs23"
+
+
+def _lab_inventory(step: str, smart: dict[str, SmartInfo] | None = None):  # type: ignore[no-untyped-def]
+    text = (LAB / f"{step}-udevadm-export-db.txt").read_text(encoding="utf-8")
+    return module.build_inventory(parse_udev_db(text, source=step), source="udev-db", smart_by_devnode=smart)
+
+
+def test_build_inventory_of_the_lab_export_db_lists_every_disk_right() -> None:
+    inventory = _lab_inventory("01-boot")
+    assert inventory.problems == ()
+    disks = {disk.devnode: disk for disk in inventory.disks}
+    assert {node: disk.transport for node, disk in disks.items()} == {
+        "/dev/mmcblk0": Transport.MMC,
+        "/dev/nvme0n1": Transport.NVME,
+        "/dev/sda": Transport.USB,  # UAS
+        "/dev/sdb": Transport.SATA,
+        "/dev/sdc": Transport.SATA,
+        "/dev/sdd": Transport.USB,  # usb-storage, QEMU's own disk
+        "/dev/sde": Transport.USB,  # usb-storage, the seed WD disk
+        "/dev/vda": Transport.VIRTIO,
+        "/dev/vdb": Transport.VIRTIO,
+    }
+    uas = disks["/dev/sda"].bridge
+    assert uas is not None
+    assert (uas.driver, uas.vendor_id, uas.product_id) == ("uas", "46f4", "0003")
+    assert (uas.vendor_name, uas.product_name) == ("QEMU", "USB Attached SCSI HBA")  # the USB descriptors
+    seed = disks["/dev/sde"]
+    assert seed.model == "WDC WD40EFZX-68AWUN0"
+    assert seed.wwn is None
+    assert seed.bridge is not None and seed.bridge.driver == "usb-storage"
+    assert [link.name for link in seed.by_id] == ["usb-WDC_WD40EFZX-68AWUN0_000000123AE8-0:0"]
+    root = disks["/dev/vda"]
+    assert root.partitions[0].fs_type == "ext4"  # a filesystem on the whole disk
+
+
+def _lab_smart(step: str, name: str) -> SmartInfo:
+    from nodewatch.parse.smartctl import parse_smartctl_json
+
+    text = (LAB / f"{step}-smartctl-{name}.json").read_text(encoding="utf-8")
+    return parse_smartctl_json(text, json.loads(text)["smartctl"]["exit_status"])
+
+
+def test_build_inventory_joins_lab_smart_and_keeps_unavailable_reasons() -> None:
+    smart = {
+        "/dev/sdb": _lab_smart("01-boot", "sdb"),
+        "/dev/sde": _lab_smart("01-boot", "sat-sde"),
+        "/dev/nvme0n1": _lab_smart("01-boot", "nvme0n1"),
+    }
+    disks = {disk.devnode: disk for disk in _lab_inventory("01-boot", smart).disks}
+    sdb = disks["/dev/sdb"]
+    assert sdb.smart is not None and sdb.smart.passed is True
+    assert (sdb.serial, sdb.wwn) == ("WD-WX62D229KY5H", "0x50014ee21522fe55")  # udev and SMART agree
+    sde = disks["/dev/sde"]
+    assert sde.smart is not None and not sde.smart.available  # QEMU's bridge passes no ATA through
+    assert sde.serial is None
+    assert disks["/dev/nvme0n1"].smart is not None
+    assert disks["/dev/nvme0n1"].smart.nvme_media_errors == 0

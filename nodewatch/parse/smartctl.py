@@ -1,0 +1,187 @@
+"""`smartctl -j` output and exit status to SmartInfo.
+
+The exit status is a bitmask (smartctl(8), "RETURN VALUES",
+https://www.smartmontools.org/browser/trunk/smartmontools/smartctl.8.in):
+each bit is decoded to a named flag here, in one table. JSON has been
+smartctl's own since 7.0; older versions print text only and come out as
+"SMART unavailable".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from nodewatch.model import SmartInfo
+
+# bit → (flag name, what smartctl(8) says it means)
+EXIT_BITS: dict[int, tuple[str, str]] = {
+    0: ("command_line_error", "the command line did not parse"),
+    1: (
+        "device_open_failed",
+        "the device could not be opened, did not identify itself, or is in a low-power mode (-n)",
+    ),
+    2: ("smart_command_failed", "a SMART or other command to the disk failed, or a checksum was wrong"),
+    3: ("disk_failing", "SMART status check returned DISK FAILING"),
+    4: ("prefail_attributes_at_threshold", "prefail attributes are at or below their threshold"),
+    5: ("attributes_were_at_threshold", "some attributes were at or below their threshold in the past"),
+    6: ("error_log_has_errors", "the device error log has records of errors"),
+    7: ("self_test_log_has_errors", "the self-test log has records of errors"),
+}
+# ATA attribute ids (the raw values are what matters; see Backblaze's SMART stats).
+ATTR_REALLOCATED = 5
+ATTR_POWER_ON_HOURS = 9
+ATTR_AIRFLOW_TEMPERATURE = 190
+ATTR_TEMPERATURE = 194
+ATTR_PENDING = 197
+ATTR_OFFLINE_UNCORRECTABLE = 198
+ATTR_UDMA_CRC = 199
+# "Device is in STANDBY mode, exit(2)", "… in STANDBY (OS) mode", "… in SLEEP mode" (ataprint.cpp)
+_LOW_POWER = re.compile(r"Device is in (STANDBY|SLEEP|IDLE)[^,]* mode", re.IGNORECASE)
+_LEADING_INT = re.compile(r"^\s*(\d+)")
+
+
+def exit_flags(returncode: int) -> tuple[str, ...]:
+    """Given smartctl's exit status, return the names of the bits that are set, lowest first."""
+    return tuple(
+        name for bit, (name, _meaning) in EXIT_BITS.items() if returncode >= 0 and returncode & (1 << bit)
+    )
+
+
+def parse_smartctl_json(text: str, returncode: int) -> SmartInfo:
+    """Given the stdout of `smartctl -x -j …` and its exit status, return what it says.
+
+    Never raises: output that is not smartctl JSON gives SmartInfo(available=False)
+    with the reason.
+    """
+    flags = exit_flags(returncode)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        first = next((line.strip() for line in text.splitlines() if line.strip()), "no output")
+        return SmartInfo(
+            available=False,
+            reason=f"smartctl gave no JSON (exit {returncode}): {first[:120]}",
+            exit_flags=flags,
+        )
+    if not isinstance(data, dict):
+        return SmartInfo(available=False, reason="smartctl JSON is not an object", exit_flags=flags)
+    messages = [
+        str(m.get("string", "")) for m in _list(_dig(data, "smartctl", "messages")) if isinstance(m, dict)
+    ]
+    device = data.get("device") if isinstance(data.get("device"), dict) else {}
+    device_type = device.get("type") if isinstance(device.get("type"), str) else None
+    low_power = next((m for m in messages if _LOW_POWER.search(m)), None)
+    if low_power or ("device_open_failed" in flags and "power_mode" in data and not data.get("model_name")):
+        return SmartInfo(
+            available=False,
+            reason=f"not read: the disk is asleep and was left so ({low_power or 'low-power mode'})",
+            device_type=device_type,
+            in_standby=True,
+            exit_flags=flags,
+        )
+    has_identity = any(key in data for key in ("model_name", "serial_number", "scsi_model_name"))
+    if "command_line_error" in flags or ("device_open_failed" in flags and not has_identity):
+        why = "; ".join(messages) or EXIT_BITS[1 if "device_open_failed" in flags else 0][1]
+        return SmartInfo(available=False, reason=why, device_type=device_type, exit_flags=flags)
+    health = data.get("smart_status") if isinstance(data.get("smart_status"), dict) else {}
+    passed = health.get("passed") if isinstance(health.get("passed"), bool) else None
+    attributes = _ata_attributes(data)
+    nvme = data.get("nvme_smart_health_information_log")
+    nvme = nvme if isinstance(nvme, dict) else {}
+    reason = None
+    if "smart_command_failed" in flags:
+        reason = "some SMART commands failed; what could be read is shown"
+    return SmartInfo(
+        available=True,
+        reason=reason,
+        device_type=device_type,
+        passed=passed,
+        exit_flags=flags,
+        model=_text(data.get("model_name") or data.get("scsi_model_name")),
+        serial=_text(data.get("serial_number")),
+        wwn=_wwn(data.get("wwn")),
+        firmware=_text(data.get("firmware_version")),
+        temperature_celsius=_int(_dig(data, "temperature", "current"))
+        or _int(nvme.get("temperature"))
+        or attributes.get(ATTR_TEMPERATURE)
+        or attributes.get(ATTR_AIRFLOW_TEMPERATURE),
+        power_on_hours=_int(_dig(data, "power_on_time", "hours"))
+        or attributes.get(ATTR_POWER_ON_HOURS)
+        or _int(nvme.get("power_on_hours")),
+        reallocated_sectors=attributes.get(ATTR_REALLOCATED),
+        pending_sectors=attributes.get(ATTR_PENDING),
+        offline_uncorrectable=attributes.get(ATTR_OFFLINE_UNCORRECTABLE),
+        udma_crc_errors=attributes.get(ATTR_UDMA_CRC),
+        last_self_test=_last_self_test(data),
+        nvme_critical_warning=_int(nvme.get("critical_warning")),
+        nvme_percentage_used=_int(nvme.get("percentage_used")),
+        nvme_media_errors=_int(nvme.get("media_errors")),
+    )
+
+
+def _ata_attributes(data: dict[str, Any]) -> dict[int, int]:
+    """Attribute id → raw value. Raw values of temperatures and hours pack several fields
+    into one integer (`33 (Min/Max 24/36)`), so the printed string's first number wins."""
+    out: dict[int, int] = {}
+    for row in _list(_dig(data, "ata_smart_attributes", "table")):
+        if not isinstance(row, dict) or not isinstance(row.get("id"), int):
+            continue
+        raw = row.get("raw") if isinstance(row.get("raw"), dict) else {}
+        match = _LEADING_INT.match(str(raw.get("string", "")))
+        value = int(match[1]) if match else _int(raw.get("value"))
+        if value is not None:
+            out[row["id"]] = value
+    return out
+
+
+def _last_self_test(data: dict[str, Any]) -> str | None:
+    log = data.get("ata_smart_self_test_log")
+    if isinstance(log, dict):
+        for section in ("extended", "standard"):
+            table = _list(_dig(log, section, "table"))
+            if table and isinstance(table[0], dict):
+                entry = table[0]  # smartctl lists the newest first
+                kind = _dig(entry, "type", "string") or "self-test"
+                status = _dig(entry, "status", "string") or "?"
+                hours = entry.get("lifetime_hours")
+                text = f"{kind}: {status}" + (f" (at {hours} h)" if isinstance(hours, int) else "")
+                failed = _int(_dig(log, section, "error_count_total"))
+                return text + (f"; {failed} failed in the log" if failed else "")
+    nvme_log = _dig(data, "nvme_self_test_log", "table")
+    if _list(nvme_log) and isinstance(_list(nvme_log)[0], dict):
+        entry = _list(nvme_log)[0]
+        kind = _dig(entry, "self_test_code", "string") or "self-test"
+        return f"{kind}: {_dig(entry, 'self_test_result', 'string') or '?'}"
+    return None
+
+
+def _wwn(value: Any) -> str | None:
+    """{"naa": 5, "oui": 5358, "id": 10266587019} → "0x50014ee263e8fb8b" (udev's spelling)."""
+    if not isinstance(value, dict):
+        return None
+    naa, oui, ident = (_int(value.get(key)) for key in ("naa", "oui", "id"))
+    if naa is None or oui is None or ident is None:
+        return None
+    return f"0x{naa:x}{oui:06x}{ident:09x}"
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
