@@ -62,11 +62,11 @@ def snapshot_from_outputs(
         from nodewatch.parse.inventory import build_inventory
         from nodewatch.parse.udev_db import parse_udev_db
 
-        inventory = build_inventory(parse_udev_db(udev_db), source="udev-db")
+        inventory = build_inventory(parse_udev_db(udev_db, source="udev-db"), source="udev-db")
     elif by_id is not None:
         from nodewatch.parse.by_id_listing import parse_by_id_listing
 
-        inventory = parse_by_id_listing(by_id)
+        inventory = parse_by_id_listing(by_id, source="by-id listing")
     raw = [model.RawOutput(command="zpool status", stdout=zpool_status)]
     return model.Snapshot(
         hostname=hostname,

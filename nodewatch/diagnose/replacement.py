@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nodewatch.diagnose import known_models
 from nodewatch.diagnose.context import Context, Location
 from nodewatch.diagnose.topology import Placement
+from nodewatch.known_hardware import smr_warning
 from nodewatch.model import Disk, Pool, Transport
 
 
@@ -35,7 +35,7 @@ def candidates(context: Context, pool: Pool, placement: Placement) -> list[Candi
             continue
         preferred = disk.preferred_by_id()
         caveats = []
-        smr = known_models.smr_note(disk.model)
+        smr = smr_warning(disk.model)
         if smr:
             caveats.append(smr)
         if disk.transport is Transport.USB:

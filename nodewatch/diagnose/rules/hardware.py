@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from nodewatch.diagnose import commands, known_models, words
+from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context
 from nodewatch.diagnose.topology import placements
+from nodewatch.known_hardware import smr_warning
 from nodewatch.model import Action, Finding, Severity, VdevType
 
 _RAIDZ = frozenset({VdevType.RAIDZ1, VdevType.RAIDZ2, VdevType.RAIDZ3, VdevType.DRAID})
@@ -27,7 +28,7 @@ def check(context: Context) -> Iterator[Finding]:
             if not where:
                 continue
             disk = where.disk
-            smr = known_models.smr_note(disk.model)
+            smr = smr_warning(disk.model)
             if smr and placement.top.type in _RAIDZ:
                 yield Finding(
                     severity=Severity.WARNING,

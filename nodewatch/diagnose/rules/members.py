@@ -27,6 +27,7 @@ from nodewatch.model import (
     Severity,
     VdevType,
 )
+from nodewatch.parse.by_id_listing import SOURCE as BY_ID_LISTING
 
 _SKIP_PARENTS = frozenset({VdevType.SPARE, VdevType.REPLACING})  # spares.py and scans.py speak for these
 
@@ -113,7 +114,7 @@ def _labels_unknown(context: Context, match: Match) -> bool:
     return (
         match.strength is Strength.DRIVE
         and context.snapshot.inventory is not None
-        and (context.snapshot.inventory.source == "by-id-listing")
+        and (context.snapshot.inventory.source == BY_ID_LISTING)
     )
 
 
