@@ -19,6 +19,7 @@ from nodewatch import __version__
 COMMANDS: dict[str, str] = {
     "pools": "Show ZFS pools, their vdev trees, error counters and scans.",
     "diagnose": "Say what is wrong, which physical disk it is, and the command that fixes it.",
+    "disks": "List every disk: transport, USB bridge, by-id names and why, ZFS membership, SMART.",
     "snapshot": "Collect everything once and write it as JSON, to replay with `diagnose --from`.",
     "config-example": "Print a config file with every setting at its default.",
 }

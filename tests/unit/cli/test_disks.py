@@ -1,0 +1,84 @@
+"""`nodewatch disks`: replay paths, JSON shape, and this machine's live answer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nodewatch import cli
+from nodewatch.cli import disks as module
+from nodewatch.model import Inventory
+
+FIXTURES = Path(__file__).parents[2] / "fixtures"
+ZOO = FIXTURES / "lab" / "disks-zoo" / "zfs23" / "01-boot-udevadm-export-db.txt"
+
+
+def test_run_replays_a_udev_dump_and_answers_the_seed_question(capsys: pytest.CaptureFixture[str]) -> None:
+    status = cli.main(["disks", "--udev-db", str(FIXTURES / "udev-db" / "seed-usb-reattach-SYNTHETIC.txt")])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert out.startswith("1 disk: 1 USB bridge.")
+    assert "/dev/sdc  USB bridge  WDC WD40EFZX-68AWUN0" in out
+    assert "bridge: usb-storage, 46f4:0001" in out
+    assert "no wwn- link exists because the bridge does not pass the drive's WWN through" in out
+    assert "ZFS member of pool bigdata (pool guid 2240179974433893662, vdev guid 4296869500517908464)" in out
+
+
+def test_run_prints_the_lab_zoo_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    status = cli.main(["disks", "--json", "--udev-db", str(ZOO)])
+    document = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert document["schema"] == 1
+    assert document["source"] == "udev-db"
+    transports = {disk["devnode"]: disk["transport"] for disk in document["disks"]}
+    assert transports["/dev/sde"] == "usb"
+    assert transports["/dev/sdb"] == "sata"
+    sde = next(disk for disk in document["disks"] if disk["devnode"] == "/dev/sde")
+    assert sde["bridge"]["driver"] == "usb-storage"
+    assert sde["by_id"][0]["name"] == "usb-WDC_WD40EFZX-68AWUN0_000000123AE8-0:0"
+
+
+def test_run_reads_a_pasted_by_id_listing_from_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    listing = (FIXTURES / "by-id" / "seed-usb-reattach.txt").read_text(encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", io.StringIO(listing))
+    status = cli.main(["disks", "--by-id", "-"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert out.startswith("3 disks: 2 SATA/ATA, 1 USB bridge.")
+    assert "best effort" in out
+
+
+def test_run_rejects_both_sources(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["disks", "--udev-db", "a", "--by-id", "b"])
+
+
+def test_run_live_on_this_machine_exits_0_or_3_without_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status = cli.main(["disks"])
+    captured = capsys.readouterr()
+    assert status in (0, 3)
+    if status == 3:
+        assert captured.out.startswith("disk inventory unavailable: ")
+    else:
+        assert " disk" in captured.out.splitlines()[0]
+
+
+def test_render_says_when_smart_is_unavailable() -> None:
+    from nodewatch.model import ProbeOutcome, ProbeResult
+
+    probes = [ProbeResult("smartctl", ProbeOutcome.NO_DATA, "smartctl not found (install smartmontools)")]
+    text = module.render(Inventory(), probes)
+    assert "SMART unavailable: smartctl not found (install smartmontools)" in text
+
+
+def test_human_size_uses_decimal_units() -> None:
+    assert module.human_size(4_000_787_030_016) == "4.00 TB"
+    assert module.human_size(512) == "512 B"
