@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from nodewatch.cli import common
@@ -74,24 +73,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _live(config: Any, probes: list[ProbeResult]) -> Inventory | None:
-    from nodewatch.parse.inventory import build_inventory
-    from nodewatch.probe import udev
+    from nodewatch.probe import disks
 
-    records, udev_result = udev.read_block_devices(Path("/"))
-    probes.append(udev_result)
-    if udev_result.outcome is not ProbeOutcome.OK:
-        return None
-    inventory = build_inventory(records, source="udev")
-    smart_config = config["smart"]
-    if not smart_config["enabled"]:
-        return inventory
-    from nodewatch.probe import smartctl
-
-    smart, _raw, smart_result = smartctl.read_all(
-        inventory.disks, command=smart_config["smartctl_command"], timeout=smart_config["timeout_seconds"]
-    )
-    probes.append(smart_result)
-    return build_inventory(records, source="udev", smart_by_devnode=smart)
+    collection = disks.collect(config["smart"])
+    probes.extend(collection.probes)
+    return collection.inventory
 
 
 def document(inventory: Inventory | None, probes: list[ProbeResult]) -> dict[str, Any]:

@@ -84,6 +84,9 @@ def parse_smartctl_json(text: str, returncode: int) -> SmartInfo:
     has_identity = any(key in data for key in ("model_name", "serial_number", "scsi_model_name"))
     if "command_line_error" in flags or ("device_open_failed" in flags and not has_identity):
         why = "; ".join(messages) or EXIT_BITS[1 if "device_open_failed" in flags else 0][1]
+        if not messages and device_type == "sat":
+            # what QEMU's and many cheap bridges do: the SAT pass-through gets no answer
+            why = "no ATA identity through -d sat: the USB bridge does not pass SMART commands through"
         return SmartInfo(available=False, reason=why, device_type=device_type, exit_flags=flags)
     health = data.get("smart_status") if isinstance(data.get("smart_status"), dict) else {}
     passed = health.get("passed") if isinstance(health.get("passed"), bool) else None

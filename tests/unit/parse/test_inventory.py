@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+
+import pytest
 
 from nodewatch.model import Guid, SmartInfo, Transport
 from nodewatch.parse import inventory as module
@@ -252,3 +255,42 @@ def test_build_inventory_joins_lab_smart_and_keeps_unavailable_reasons() -> None
     assert sde.serial is None
     assert disks["/dev/nvme0n1"].smart is not None
     assert disks["/dev/nvme0n1"].smart.nvme_media_errors == 0
+
+
+SEED = Path(__file__).parents[2] / "fixtures" / "lab" / "seed-usb-reattach" / "zfs23"
+
+
+def test_build_inventory_of_the_lab_seed_finds_the_missing_member_behind_the_bridge() -> None:
+    """The seed story on the real lab VM: the member that `zpool status` shows UNAVAIL
+    (was wwn-…fca7-part1) is the USB-bridged WD40EFZX, its -part1 labelled with that GUID."""
+    if not (SEED / "02-degraded-udevadm-export-db.txt").is_file():
+        pytest.skip("the lab's seed-usb-reattach recordings are not in this checkout")
+    status = (SEED / "02-degraded-zpool-status-v.txt").read_text(encoding="utf-8")
+    missing = re.search(r"^\s+(\d+)\s+UNAVAIL\s.*was /dev/disk/by-id/wwn-", status, re.M)
+    assert missing, "the recording shows the missing member"
+    inventory = _lab_seed_inventory("02-degraded")
+    bridged = [disk for disk in inventory.disks if disk.transport is Transport.USB]
+    assert len(bridged) == 1
+    (disk,) = bridged
+    assert "WD40EFZX" in (disk.model or "")
+    assert disk.bridge is not None and disk.bridge.driver == "usb-storage"
+    assert disk.wwn is None and all(link.kind != "wwn" for link in disk.by_id)
+    members = [part.zfs for part in disk.partitions if part.zfs]
+    assert len(members) == 1
+    assert members[0].pool_name == "bigdata"
+    assert members[0].vdev_guid == Guid(int(missing[1]))
+    sata = [disk for disk in inventory.disks if disk.transport is Transport.SATA]
+    assert len(sata) == 2 and all(any(link.kind == "wwn" for link in d.by_id) for d in sata)
+
+
+def _lab_seed_inventory(step: str):  # type: ignore[no-untyped-def]
+    text = (SEED / f"{step}-udevadm-export-db.txt").read_text(encoding="utf-8")
+    return module.build_inventory(parse_udev_db(text, source=step), source="udev-db")
+
+
+def test_build_inventory_of_this_machines_virtio_disk() -> None:
+    (disk,) = module.build_inventory(_dump("this-machine-vda-udevadm-test.txt")).disks
+    assert disk.transport is Transport.VIRTIO
+    assert disk.serial == "overlayblk"
+    assert [link.name for link in disk.by_id] == ["virtio-overlayblk"]
+    assert disk.bridge is None

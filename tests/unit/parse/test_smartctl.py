@@ -113,3 +113,15 @@ def test_parse_smartctl_json_of_text_output_is_unavailable_not_an_error() -> Non
     smart = module.parse_smartctl_json(text, 1)
     assert not smart.available
     assert smart.reason is not None and "no JSON" in smart.reason
+
+
+def test_parse_smartctl_json_says_when_a_bridge_passes_nothing_through() -> None:
+    """Recorded on the lab VM: `smartctl -x -j -d sat` on QEMU's usb-storage bridge (exit 2)."""
+    path = FIXTURES.parent / "lab" / "disks-zoo" / "zfs23" / "01-boot-smartctl-sat-sde.json"
+    text = path.read_text(encoding="utf-8")
+    smart = module.parse_smartctl_json(text, 2)
+    assert not smart.available
+    assert smart.device_type == "sat"
+    assert (
+        smart.reason == "no ATA identity through -d sat: the USB bridge does not pass SMART commands through"
+    )

@@ -39,3 +39,12 @@ def test_mountpoints_by_device_reads_proc_mountinfo() -> None:
         "garbage\n"
     )
     assert mountpoints_by_device(text) == {"254:0": ("/",), "8:33": ("/mnt/my disk", "/srv")}
+
+
+def test_collect_without_udev_gives_no_inventory_and_says_why(tmp_path: Path) -> None:
+    from nodewatch.probe import disks
+
+    collection = disks.collect({"enabled": True}, root=tmp_path)
+    assert collection.inventory is None
+    assert [probe.name for probe in collection.probes] == ["udev"]
+    assert collection.probes[0].outcome is ProbeOutcome.NO_DATA
