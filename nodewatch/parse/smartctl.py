@@ -70,7 +70,7 @@ def parse_smartctl_json(text: str, returncode: int) -> SmartInfo:
     messages = [
         str(m.get("string", "")) for m in _list(_dig(data, "smartctl", "messages")) if isinstance(m, dict)
     ]
-    device = data.get("device") if isinstance(data.get("device"), dict) else {}
+    device = _object(data.get("device"))
     device_type = device.get("type") if isinstance(device.get("type"), str) else None
     low_power = next((m for m in messages if _LOW_POWER.search(m)), None)
     if low_power or ("device_open_failed" in flags and "power_mode" in data and not data.get("model_name")):
@@ -88,11 +88,10 @@ def parse_smartctl_json(text: str, returncode: int) -> SmartInfo:
             # what QEMU's and many cheap bridges do: the SAT pass-through gets no answer
             why = "no ATA identity through -d sat: the USB bridge does not pass SMART commands through"
         return SmartInfo(available=False, reason=why, device_type=device_type, exit_flags=flags)
-    health = data.get("smart_status") if isinstance(data.get("smart_status"), dict) else {}
+    health = _object(data.get("smart_status"))
     passed = health.get("passed") if isinstance(health.get("passed"), bool) else None
     attributes = _ata_attributes(data)
-    nvme = data.get("nvme_smart_health_information_log")
-    nvme = nvme if isinstance(nvme, dict) else {}
+    nvme = _object(data.get("nvme_smart_health_information_log"))
     reason = None
     if "smart_command_failed" in flags:
         reason = "some SMART commands failed; what could be read is shown"
@@ -131,7 +130,7 @@ def _ata_attributes(data: dict[str, Any]) -> dict[int, int]:
     for row in _list(_dig(data, "ata_smart_attributes", "table")):
         if not isinstance(row, dict) or not isinstance(row.get("id"), int):
             continue
-        raw = row.get("raw") if isinstance(row.get("raw"), dict) else {}
+        raw = _object(row.get("raw"))
         match = _LEADING_INT.match(str(raw.get("string", "")))
         value = int(match[1]) if match else _int(raw.get("value"))
         if value is not None:
@@ -176,6 +175,10 @@ def _dig(data: Any, *keys: str) -> Any:
             return None
         data = data.get(key)
     return data
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _list(value: Any) -> list[Any]:
