@@ -48,3 +48,63 @@ def test_collect_without_udev_gives_no_inventory_and_says_why(tmp_path: Path) ->
     assert collection.inventory is None
     assert [probe.name for probe in collection.probes] == ["udev"]
     assert collection.probes[0].outcome is ProbeOutcome.NO_DATA
+
+
+class _Attributes:
+    def __init__(self, values: dict[str, bytes]) -> None:
+        self._values = values
+
+    def get(self, name: str) -> bytes | None:
+        return self._values.get(name)
+
+
+class _StubDevice:
+    """The few pyudev.Device members the probe reads, as pyudev returns them (bytes attributes).
+
+    pyudev cannot be pointed at a fake root, so the mapping is checked on this stub; the
+    values are the lab VM's seed USB disk (tests/fixtures/udev-db/seed-usb-reattach-sdc-properties.txt).
+    """
+
+    device_path = "/devices/pci0000:00/0000:00:03.0/usb2/2-1/2-1:1.0/host6/target6:0:0/6:0:0:0/block/sdc"
+    device_node = "/dev/sdc"
+    subsystem = "block"
+    device_type = "disk"
+    device_links = ("/dev/disk/by-id/usb-WDC_WD40EFZX-68AWUN0_000000123AE8-0:0",)
+
+    def __init__(self) -> None:
+        self.properties = {"MAJOR": "8", "MINOR": "32", "ID_BUS": "usb", "ID_USB_DRIVER": "usb-storage"}
+        self.attributes = _Attributes({"size": b"4194304\n", "removable": b"0\n", "queue/rotational": b"1\n"})
+
+    def find_parent(self, subsystem: str, device_type: str | None = None) -> object:
+        assert (subsystem, device_type) == ("usb", "usb_device")
+        parent = type("UsbDevice", (), {})()
+        parent.attributes = _Attributes(  # type: ignore[attr-defined]
+            {"idVendor": b"46f4", "idProduct": b"0001", "manufacturer": b"QEMU", "serial": b"000000123AE8"}
+        )
+        return parent
+
+
+def test_record_maps_pyudev_attributes_and_the_usb_parent() -> None:
+    record = module._record(_StubDevice(), {"8:32": ("/mnt",)})
+    assert record.devnode == "/dev/sdc"
+    assert record.sysattrs == {"size": "4194304", "removable": "0", "queue/rotational": "1"}
+    assert record.usb_device == {
+        "idVendor": "46f4",
+        "idProduct": "0001",
+        "manufacturer": "QEMU",
+        "serial": "000000123AE8",
+    }
+    assert record.mountpoints == ("/mnt",)
+
+    from nodewatch.parse.inventory import build_inventory
+
+    (disk,) = build_inventory([record]).disks
+    assert disk.size_bytes == 4194304 * 512
+    assert disk.rotational is True and disk.removable is False
+    assert disk.bridge is not None
+    assert (disk.bridge.vendor_id, disk.bridge.product_id, disk.bridge.vendor_name) == (
+        "46f4",
+        "0001",
+        "QEMU",
+    )
+    assert disk.bridge.serial == "000000123AE8"
