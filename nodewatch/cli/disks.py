@@ -105,9 +105,10 @@ def render(inventory: Inventory | None, probes: list[ProbeResult], *, color: boo
     for probe in probes:
         if probe.name == "smartctl" and probe.outcome is not ProbeOutcome.OK:
             lines.append(f"  SMART unavailable: {probe.reason}")
+    replay = inventory.source != "udev"  # a dump or listing carries no SMART
     for disk in inventory.disks:
         lines.append("")
-        lines.extend(_disk_lines(disk, color))
+        lines.extend(_disk_lines(disk, color, smart_expected=not replay))
     return "\n".join(lines) + "\n"
 
 
@@ -119,7 +120,7 @@ def summary(inventory: Inventory) -> str:
     return f"{len(inventory.disks)} {noun}" + (f": {', '.join(parts)}." if parts else ".")
 
 
-def _disk_lines(disk: Disk, color: bool) -> list[str]:
+def _disk_lines(disk: Disk, color: bool, *, smart_expected: bool = True) -> list[str]:
     head = f"{disk.devnode}  {TRANSPORT_NAMES[disk.transport]}"
     if disk.model:
         head += f"  {disk.model}"
@@ -128,10 +129,11 @@ def _disk_lines(disk: Disk, color: bool) -> list[str]:
     lines = [common.paint(head, "bold", color)]
     if disk.bridge:
         bridge = disk.bridge
-        ids = ":".join(x for x in (bridge.vendor_id, bridge.product_id) if x) or "ids unknown"
+        ids = ":".join(x for x in (bridge.vendor_id, bridge.product_id) if x)
         names = " ".join(x for x in (bridge.vendor_name, bridge.product_name) if x)
-        port = f", USB port {bridge.port_path}" if bridge.port_path else ""
-        lines.append(f"  bridge: {bridge.driver}, {ids}{f' {names}' if names else ''}{port}")
+        known = [x for x in (_driver(bridge.driver), f"{ids} {names}".strip()) if x]
+        port = f"USB port {bridge.port_path}" if bridge.port_path else ""
+        lines.append(f"  bridge: {', '.join([*known, port] if port else known) or 'driver and ids unknown'}")
     lines.append(f"  serial: {_serial_words(disk)}")
     lines.append(f"  wwn: {disk.wwn or 'none'}")
     extras = [
@@ -150,7 +152,8 @@ def _disk_lines(disk: Disk, color: bool) -> list[str]:
         lines.append(f"  why: {why}")
     for partition in disk.partitions:
         lines.extend(_partition_lines(partition, whole_disk=partition.devnode == disk.devnode))
-    lines.append(f"  SMART: {smart_words(disk.smart)}")
+    if disk.smart is not None or smart_expected:
+        lines.append(f"  SMART: {smart_words(disk.smart)}")
     for warning in disk.warnings:
         lines.append("  " + common.paint(f"warning: {warning}", "yellow", color))
     return lines
@@ -181,7 +184,8 @@ def naming_explanation(disk: Disk) -> str | None:
         return None
     kinds = {link.kind for link in disk.by_id}
     ids = ":".join(x for x in (disk.bridge.vendor_id, disk.bridge.product_id) if x)
-    where = f"behind a USB bridge ({', '.join(x for x in (disk.bridge.driver, ids) if x)})"
+    known = ", ".join(x for x in (_driver(disk.bridge.driver), ids) if x)
+    where = f"behind a USB bridge ({known})" if known else "behind a USB bridge"
     if "ata" in kinds:
         return (
             f"{where} that passes ATA commands through, so udev reads the drive's own identity and"
@@ -199,6 +203,10 @@ def naming_explanation(disk: Disk) -> str | None:
     if "wwn" not in kinds:
         text += ", and no wwn- link exists because the bridge does not pass the drive's WWN through"
     return text
+
+
+def _driver(driver: str) -> str | None:
+    return None if driver == "unknown" else driver
 
 
 def _partition_lines(partition: Partition, *, whole_disk: bool = False) -> list[str]:
