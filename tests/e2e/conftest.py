@@ -4,6 +4,7 @@ built or booted until an e2e test asks for it (`pytest -m e2e tests/e2e`)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -75,11 +76,19 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return found
 
 
+def work_root() -> Path:
+    """Not pytest's tmp_path: other pytest runs on the same machine rotate
+    /tmp/pytest-of-<user> and would delete a running VM's disks."""
+    return Path(os.environ.get("NODEWATCH_LAB_WORK", "/var/tmp/nodewatch-lab"))
+
+
 @pytest.fixture
 def lab_factory(
-    request: pytest.FixtureRequest, image_of: Callable[[str], Image], wheels: list[Path], tmp_path: Path
+    request: pytest.FixtureRequest, image_of: Callable[[str], Image], wheels: list[Path]
 ) -> Iterator[Callable[[str, str], Lab]]:
     labs: list[Lab] = []
+    tmp_path = work_root() / re.sub(r"[^\w.-]+", "_", request.node.name)
+    shutil.rmtree(tmp_path, ignore_errors=True)
 
     def make(flavour: str, scenario: str) -> Lab:
         assert flavour in FLAVOURS
@@ -93,6 +102,18 @@ def lab_factory(
     yield make
     for lab in labs:
         lab.machine.kill()
-        shutil.rmtree(lab.disks_dir, ignore_errors=True)  # sparse, but don't pile them up
         if lab.rec.written:
             log(f"recorded {len(lab.rec.written)} fixture files in {lab.rec.dir}")
+    failed = getattr(request.node, "rep_call", None) is None or request.node.rep_call.failed
+    if failed:
+        log(f"VM work dir kept for a look (console logs, qemu argv): {tmp_path}")
+    else:
+        shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator:
+    """Let the fixture know whether the test body failed (keep its VM dir then)."""
+    rep = yield
+    setattr(item, f"rep_{rep.when}", rep)
+    return rep

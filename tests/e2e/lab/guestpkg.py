@@ -49,8 +49,11 @@ def install(m: Machine, wheels: list[Path]) -> bool:
     m.sh(f"mkdir -p {GUEST_WHEELS}")
     for whl in wheels:
         m.agent.write_file(f"{GUEST_WHEELS}/{whl.name}", whl.read_bytes())  # type: ignore[union-attr]
+    # A venv without pip, and Debian's bundled pip wheel run from the zip:
+    # 18 s under TCG instead of 70 s for ensurepip + pip.
     res = m.run(
-        f"python3 -m venv {GUEST_VENV} && {GUEST_VENV}/bin/pip install -q --no-index "
+        f"python3 -m venv --without-pip {GUEST_VENV} && {GUEST_VENV}/bin/python "
+        f"$(ls /usr/share/python-wheels/pip-*.whl | head -n1)/pip install -q --no-compile --no-index "
         f"--find-links {GUEST_WHEELS} nodewatch",
         timeout=300,
     )

@@ -88,5 +88,24 @@ class Recorder:
             path.write_text(self.header(res, step, note) + res.out)
         self.written.append(path)
 
+    def save_devices(self, boot: int, disks: list) -> None:
+        """What the emulated disks of a boot were, for a reader of the fixtures."""
+        if not self.enabled:
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        lines = [
+            f"# boot {boot} of scenario {self.scenario} (flavour {self.flavour}), before step {self.step + 1}"
+        ]
+        for d in disks:
+            ident = {
+                k: getattr(d, k) for k in ("serial", "model", "wwn", "vendor", "product") if getattr(d, k)
+            }
+            lines.append(
+                f"{d.id}: bus={d.bus} size={d.size} " + " ".join(f"{k}={v!r}" for k, v in ident.items())
+            )
+        path = self.dir / f"boot{boot}-qemu-devices.txt"
+        path.write_text("\n".join(lines) + "\n")
+        self.written.append(path)
+
     def next_step(self) -> None:
         self.step += 1

@@ -26,6 +26,7 @@ class Lab:
         self.machine.boot(disks)
         if self.machine.boots == 1:
             self.rec.begin(self.machine)
+        self.rec.save_devices(self.machine.boots, disks)
         if install:
             start = time.monotonic()
             ok = guestpkg.install(self.machine, self.wheels)
