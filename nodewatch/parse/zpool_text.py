@@ -12,7 +12,7 @@ pools (or the same pool several times) in one output, a `config:` without a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from nodewatch.model import Guid, Pool, PoolSource, PoolStatus, Scan, ScanState, Vdev, VdevType
 from nodewatch.parse.zpool_names import CLASS_GROUPS, GUID_NAME, fold, short_name, type_from_name
@@ -31,6 +31,7 @@ _STATE_WORD = re.compile(r"^[A-Z][A-Z_]+$")
 # `zpool status -x` and a host without pools: understood, nothing to report.
 _NOTHING = re.compile(r"^(all pools are healthy|no pools available|pool '.+' is healthy)$")
 _NUMERIC_COLUMNS = frozenset({"READ", "WRITE", "CKSUM", "SLOW", "DIO"})
+_ONCE = frozenset({"state", "status", "action", "see", "config", "errors"})
 _UNMODELLED_KEYS = frozenset({"id", "remove", "checkpoint", "expand", "condense"})
 
 
@@ -57,6 +58,7 @@ class _PoolBuilder:
     unparsed: list[str] = field(default_factory=list)
     header_indent: int = 0
     numeric_columns: int = 3
+    seen: set[str] = field(default_factory=set)
 
 
 def parse_zpool_status_text(text: str, *, source: str = "<stdin>") -> PoolStatus:
@@ -105,6 +107,11 @@ class _TextParser:
         if self.current is None:
             self.current = _PoolBuilder()  # a paste that starts below `pool:`
         pool = self.current
+        if key in _ONCE and key in pool.seen:
+            pool.unparsed.append(raw)  # a second `state:` in one pool: keep it, do not overwrite
+            self.section = None
+            return
+        pool.seen.add(key)
         self.section = key
         if key == "state":
             pool.state = value
@@ -240,7 +247,9 @@ def _pick_scan(builder: _PoolBuilder) -> Scan:
     if not scans:
         return Scan()
     running = [scan for scan in scans if scan.state in (ScanState.IN_PROGRESS, ScanState.PAUSED)]
-    return running[0] if running else scans[0]
+    chosen = running[0] if running else scans[0]
+    # The other block (the last scrub, beside a rebuild) stays readable in the text.
+    return replace(chosen, text="\n".join(scan.text for scan in scans))
 
 
 def _label(lines: list[str]) -> list[str]:
