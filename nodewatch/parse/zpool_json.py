@@ -20,7 +20,14 @@ from typing import Any
 
 from nodewatch.model import Guid, Pool, PoolSource, PoolStatus, Scan, ScanFunction, ScanState, Vdev, VdevType
 from nodewatch.parse.zpool_errors import ParseError
-from nodewatch.parse.zpool_names import AUX_DEFAULT_NOTE, AUX_NOTES, fold, text_state, type_from_json
+from nodewatch.parse.zpool_names import (
+    AUX_DEFAULT_NOTE,
+    AUX_NOTES,
+    fold,
+    short_name,
+    text_state,
+    type_from_json,
+)
 from nodewatch.parse.zpool_numbers import parse_size, parse_time
 
 # Class groups in the order zpool status prints them, JSON key → (name, type, flat-mode class).
@@ -169,6 +176,8 @@ def _vdev(
     data: dict[str, Any], scan: Scan, *, is_root: bool = False, pool_state: str = "", nested: bool = True
 ) -> Vdev:
     name = str(data.get("name", ""))
+    if name.startswith("/"):  # `zpool status -j -P` names vdevs by path: keep the one convention
+        name = short_name(name)
     child_data = data.get("vdevs") if nested and isinstance(data.get("vdevs"), dict) else {}
     children = tuple(_vdev(child, scan) for child in child_data.values() if isinstance(child, dict))
     raw_state = data.get("state")
