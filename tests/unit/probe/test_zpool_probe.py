@@ -1,0 +1,151 @@
+"""The zpool probe against fake `zpool` programs: real processes, real timeouts,
+real permission errors — no mocks. The fake scripts print recorded outputs."""
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+from nodewatch.config import defaults
+from nodewatch.model import ProbeOutcome
+from nodewatch.probe.zpool import detect_json_support, read_kstat_state, read_kstat_states, read_pools
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+HEALTHY_JSON = FIXTURES / "zpool-status-json" / "lab-2.3.2-raidz1-healthy.json"
+MISSING_TEXT = FIXTURES / "zpool-status-text" / "lab-2.3.2-member-missing-P.txt"
+
+
+def fake_zpool(tmp_path: Path, body: str, *, executable: bool = True) -> Path:
+    """Write a `zpool` Python script whose behaviour is `body` (argv in `args`)."""
+    script = tmp_path / "zpool"
+    script.write_text(f"#!{sys.executable}\nimport sys, time\nargs = sys.argv[1:]\n{body}\n")
+    if executable:
+        script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script
+
+
+def config_for(zpool: Path, timeout: float = 5.0):
+    config = defaults()
+    config.values["zfs"]["zpool_command"] = str(zpool)
+    config.values["zfs"]["timeout_seconds"] = timeout
+    return config
+
+
+def test_read_pools_uses_json_on_openzfs_2_3(tmp_path):
+    zpool = fake_zpool(
+        tmp_path,
+        f"""
+if args[0] == "version":
+    print("zfs-2.3.2-2~bpo12+2\\nzfs-kmod-2.3.2-2~bpo12+2")
+elif args[:2] == ["status", "-j"]:
+    print("".join(l for l in open({str(HEALTHY_JSON)!r}) if not l.startswith("#")))
+elif args[:2] == ["list", "-j"]:
+    print('{{"pools": {{"bigdata": {{"name": "bigdata", "properties": {{"size": {{"value": 100}}, '
+          '"allocated": {{"value": 40}}, "free": {{"value": 60}}, "capacity": {{"value": 40}}}}}}}}}}')
+""",
+    )
+    pools, probe, raw = read_pools(config_for(zpool))
+    assert probe.outcome is ProbeOutcome.OK, probe.reason
+    assert pools.source.value == "json"
+    assert pools.pools[0].capacity.capacity_percent == 40
+    assert [r.command.split()[1:3] for r in raw] == [["status", "-j"], ["list", "-j"]]
+
+
+def test_read_pools_falls_back_to_P_text_on_older_zfs(tmp_path):
+    zpool = fake_zpool(
+        tmp_path,
+        f"""
+if args[0] == "version":
+    sys.exit(2)  # ZoL 0.7 has no `zpool version`
+elif args[0] == "status":
+    assert args == ["status", "-P", "-v"], args
+    print("".join(l for l in open({str(MISSING_TEXT)!r}) if not l.startswith("#")))
+elif args[0] == "list":
+    print("bigdata\\t5905580032\\t316727296\\t5588852736\\t0\\t5")
+""",
+    )
+    pools, probe, _raw = read_pools(config_for(zpool))
+    assert probe.outcome is ProbeOutcome.OK, probe.reason
+    pool = pools.pools[0]
+    assert (pools.source.value, pool.state, pool.capacity.capacity_percent) == ("text", "DEGRADED", 5)
+
+
+def test_read_pools_without_a_zpool_program_is_no_data(tmp_path):
+    pools, probe, _raw = read_pools(config_for(tmp_path / "no-such-zpool"))
+    assert pools is None
+    assert probe.outcome is ProbeOutcome.NO_DATA
+    assert "no zpool program" in probe.reason
+
+
+def test_read_pools_times_out_on_a_hung_zpool(tmp_path):
+    zpool = fake_zpool(tmp_path, "time.sleep(30)")
+    pools, probe, _raw = read_pools(config_for(zpool, timeout=1.0))
+    assert pools is None
+    assert probe.outcome is ProbeOutcome.ERROR
+    assert "did not finish within 1 s" in probe.reason
+    assert probe.duration_seconds < 10
+
+
+def test_read_pools_reports_permission_denied_for_a_program_it_cannot_run(tmp_path):
+    zpool = fake_zpool(tmp_path, "print('never')", executable=False)
+    pools, probe, _raw = read_pools(config_for(zpool))
+    assert pools is None
+    assert probe.outcome is ProbeOutcome.ERROR
+    assert "permission denied" in probe.reason
+
+
+def test_read_pools_reports_garbage_output(tmp_path):
+    zpool = fake_zpool(tmp_path, "print('Segmentation fault? no: just garbage')")
+    pools, probe, _raw = read_pools(config_for(zpool))
+    assert pools is None
+    assert probe.outcome is ProbeOutcome.ERROR
+    assert "no pool" in probe.reason
+
+
+def test_read_pools_reports_unreadable_json(tmp_path):
+    zpool = fake_zpool(
+        tmp_path, "print('zfs-2.3.0') if args[0] == 'version' else print('{\"pools\": [truncated')"
+    )
+    pools, probe, _raw = read_pools(config_for(zpool))
+    assert pools is None
+    assert "unreadable" in probe.reason and "not JSON" in probe.reason
+
+
+def test_read_pools_without_dev_zfs_is_no_data(tmp_path):
+    # What zpool prints when the module is not loaded (libzfs_init failure), exit 1.
+    zpool = fake_zpool(
+        tmp_path,
+        "sys.stderr.write('The ZFS modules are not loaded.\\n'"
+        " 'Try running \"/sbin/modprobe zfs\" as root to load them.\\n'); sys.exit(1)",
+    )
+    pools, probe, _raw = read_pools(config_for(zpool), dev_zfs=tmp_path / "dev-zfs-absent")
+    assert pools is None
+    assert probe.outcome is ProbeOutcome.NO_DATA
+    assert "ZFS kernel module not loaded" in probe.reason
+
+
+def test_read_pools_with_no_pools_is_ok_and_empty(tmp_path):
+    zpool = fake_zpool(tmp_path, "print('no pools available')")
+    pools, probe, _raw = read_pools(config_for(zpool))
+    assert probe.outcome is ProbeOutcome.OK
+    assert pools.pools == ()
+
+
+def test_detect_json_support_reads_zpool_version(tmp_path):
+    old = fake_zpool(tmp_path, "print('zfs-2.2.6-1\\nzfs-kmod-2.2.6-1')")
+    assert detect_json_support(str(old)) is False
+    (tmp_path / "zpool").unlink()
+    new = fake_zpool(tmp_path, "print('zfs-2.4.0-1\\nzfs-kmod-2.4.0-1')")
+    assert detect_json_support(str(new)) is True
+
+
+def test_read_kstat_state_reads_a_fake_root(tmp_path):
+    state = tmp_path / "proc/spl/kstat/zfs/bigdata/state"
+    state.parent.mkdir(parents=True)
+    state.write_text("SUSPENDED\n")
+    (tmp_path / "proc/spl/kstat/zfs/arcstats").write_text("not a pool\n")
+    assert read_kstat_state("bigdata", root=tmp_path) == "SUSPENDED"
+    assert read_kstat_state("absent", root=tmp_path) is None
+    assert read_kstat_state("../../etc", root=tmp_path) is None
+    assert read_kstat_states(root=tmp_path) == {"bigdata": "SUSPENDED"}
+    assert os.path.exists(state)
