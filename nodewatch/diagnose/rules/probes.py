@@ -28,7 +28,7 @@ def check(context: Context) -> Iterator[Finding]:
                         + (f" The kernel reports {', '.join(suspended)} SUSPENDED." if suspended else "")
                     ),
                 )
-        elif probe.outcome is ProbeOutcome.ERROR:
+        else:
             yield Finding(
                 Severity.INFO,
                 f"{probe.name}-unavailable",
