@@ -10,6 +10,7 @@ Run: python3 bench/bench_diagnose_startup.py [SNAPSHOT]   (default: the bundled 
 
 from __future__ import annotations
 
+import re
 import resource
 import statistics
 import subprocess
@@ -48,7 +49,7 @@ def main() -> int:
         check=False,
     ).stderr
     heavy_modules = ("pyudev", "flask", "apprise", "sqlite3", "subprocess")
-    heavy = [name for name in heavy_modules if f"| {name}\n" in imported]
+    heavy = [name for name in heavy_modules if re.search(rf"\|\s*{name}$", imported, re.MULTILINE)]
     print(f"heavy modules imported during replay: {', '.join(heavy) or 'none'}")
     return 0 if diagnose <= budget else 1
 

@@ -124,7 +124,7 @@ def _finding_lines(finding: Finding, color: bool) -> list[str]:
     lines = [f"{label} {common.paint(finding.summary, 'bold', color)}  [{finding.code}]"]
     indent = " " * 9
     if finding.detail:
-        lines += textwrap.wrap(finding.detail, WIDTH, initial_indent=indent, subsequent_indent=indent)
+        lines += _wrap(finding.detail, indent, indent)
     if finding.disk:
         d = finding.disk
         facts = [x for x in (d.devnode, d.model, f"serial {d.serial}" if d.serial else None) if x]
@@ -139,21 +139,26 @@ def _finding_lines(finding: Finding, color: bool) -> list[str]:
     return lines
 
 
+def _wrap(text: str, first: str, rest: str) -> list[str]:
+    # Device names are full of hyphens: never break inside one.
+    return textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+
+
 def _action_lines(number: int, action: Action, total: int, color: bool) -> list[str]:
     indent = " " * 9
     title = "fix" if total == 1 else f"fix {number}" if number == 1 else f"or {number}"
     if action.destructive:
         title += common.paint(" (last resort)", "red", color)
-    lines = textwrap.wrap(
-        f"{title}: {action.why}", WIDTH, initial_indent=indent, subsequent_indent=indent + "  "
-    )
+    lines = _wrap(f"{title}: {action.why}", indent, indent + "  ")
     if action.check_first:
-        lines += textwrap.wrap(
-            f"check first: {action.check_first}",
-            WIDTH,
-            initial_indent=indent + "  ",
-            subsequent_indent=indent + "  ",
-        )
+        lines += _wrap(f"check first: {action.check_first}", indent + "  ", indent + "  ")
     # The command alone on its line, never wrapped, so it can be copied whole.
     lines.append(f"{indent}    {common.paint(action.command, 'bold', color)}")
     return lines

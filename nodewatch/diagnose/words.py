@@ -56,7 +56,7 @@ def why_renamed(disk: Disk, old_path: str | None) -> str:
             None: "whatever serial the bridge reports",
         }[disk.bridge.serial_is_drives if disk.bridge else None]
         sentence = (
-            "It is now behind a USB bridge, so udev names it from what the bridge reports"
+            "Because it is behind a USB bridge, udev names it from what the bridge reports"
             f" (vendor, model and {serial_owner}): {now}."
         )
         if not disk.wwn and old_name and old_name.startswith("wwn-"):
@@ -70,6 +70,19 @@ def why_renamed(disk: Disk, old_path: str | None) -> str:
     if old_name:
         return f"It is now known as {now}; the name ZFS was using, {old_name}, no longer exists."
     return f"It is now known as {now}."
+
+
+def siblings_differ(disk: Disk, siblings: list[Disk | None]) -> str:
+    """Why this member's name looks unlike the others': they are on another bus."""
+    others = [sibling for sibling in siblings if sibling and sibling.transport is not disk.transport]
+    if not others:
+        return ""
+    kinds = sorted({sibling.transport for sibling in others}, key=lambda t: t.value)
+    names = ", ".join(sibling.devnode for sibling in others)
+    return (
+        f"The other members ({names}) are {' and '.join(TRANSPORT_WORDS[kind] for kind in kinds)},"
+        " which is why their names differ from this one's."
+    )
 
 
 def recorded_as(vdev: Vdev) -> str:

@@ -22,13 +22,15 @@ def check(context: Context) -> Iterator[Finding]:
             continue  # fix the pool first; a scrub of a degraded pool is not the advice
         last_scrub = scan.end_time if scan.function is ScanFunction.SCRUB else None
         if scan.function is ScanFunction.NONE or scan.state is ScanState.NONE:
-            yield _scrub_needed(pool, "has never been scrubbed", "scrub-never")
+            # Info only: a pool created yesterday has not been scrubbed either.
+            yield _scrub_needed(pool, "has never been scrubbed", "scrub-never", Severity.INFO)
         elif last_scrub and now and now - last_scrub > overdue_after:
             age = (now - last_scrub).days
             yield _scrub_needed(
                 pool,
                 f"was last scrubbed {age} days ago (more than {overdue_after.days})",
                 "scrub-overdue",
+                Severity.WARNING,
             )
 
 
@@ -59,9 +61,9 @@ def _in_progress(pool: Pool, scan: Scan) -> Finding:
     )
 
 
-def _scrub_needed(pool: Pool, why: str, code: str) -> Finding:
+def _scrub_needed(pool: Pool, why: str, code: str, severity: Severity) -> Finding:
     return Finding(
-        severity=Severity.WARNING,
+        severity=severity,
         code=code,
         summary=f"{pool.name} {why}",
         detail="A scrub reads every block and repairs silent corruption while redundancy still exists.",

@@ -1,0 +1,117 @@
+"""The seed story (shared/DESIGN.md), replayed from the lab's real OpenZFS 2.3.2 recordings.
+
+A 3-disk raidz1 made on wwn- paths; the third disk comes back behind a USB
+bridge (QEMU usb-bot, serial 000000123AE8) that hides its WWN. nodewatch must
+name that USB disk as the missing member and put first the fix the lab proved:
+`zpool set path=<its usb- -part1> bigdata <guid> && zpool online bigdata <guid>`.
+"""
+
+import dataclasses
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nodewatch import model
+from nodewatch.diagnose import diagnose
+from tests.recordings import LAB, body, lab_snapshot, step_files
+
+SEED = ("seed-usb-reattach", "zfs23")
+USB_PART = "/dev/disk/by-id/usb-WDC_WD40EFZX-68AWUN0_000000123AE8-0:0-part1"
+
+pytestmark = pytest.mark.skipif(
+    not (LAB / SEED[0] / SEED[1]).is_dir(), reason="lab recordings of the seed story are not in this checkout"
+)
+
+
+def _missing_guid() -> int:
+    """The UNAVAIL member's guid, read straight from the recorded text (not through nodewatch)."""
+    text = body(step_files(*SEED, "02-degraded")["zpool-status-Pv.txt"])
+    return int(re.search(r"^\s+(\d{6,})\s+UNAVAIL", text, re.M)[1])
+
+
+@pytest.mark.parametrize("text_only", [False, True], ids=["zpool-status-j", "zpool-status-text"])
+def test_degraded_seed_names_the_usb_disk_and_repaths_it_first(text_only):
+    guid = _missing_guid()
+    report = diagnose(lab_snapshot(*SEED, "02-degraded", text_only=text_only))
+
+    first = report.findings[0]
+    assert first.code == "member-present-elsewhere"
+    assert first.severity is model.Severity.CRITICAL  # raidz1 with one member gone has no redundancy left
+    assert first.pool == "bigdata"
+    assert first.disk.devnode == "/dev/sdc"
+    assert first.disk.transport is model.Transport.USB
+    assert first.disk.model == "WDC WD40EFZX-68AWUN0"
+    assert first.actions[0].command == (
+        f"zpool set path={USB_PART} bigdata {guid} && zpool online bigdata {guid}"
+    )
+    assert first.actions[1].command == "zpool export bigdata && zpool import -d /dev/disk/by-id bigdata"
+    assert first.actions[-1].destructive and not any(a.destructive for a in first.actions[:-1])
+    assert report.exit_status == 2
+
+
+def test_degraded_seed_answers_the_owners_question_in_words():
+    detail = diagnose(lab_snapshot(*SEED, "02-degraded")).findings[0].detail
+    assert "behind a USB bridge" in detail
+    assert "wwn-0x50014ee21522fca7 link vanished because the bridge does not pass the drive's WWN" in detail
+    assert "The other members (/dev/sda, /dev/sdb) are on a SATA port" in detail
+    assert "ata-WDC_WD40EFZX-68AWUN0_WD-WX12D000FCA7-part1" in detail  # the drive ZFS remembers
+    assert "is part of active pool" in detail  # why ZFS's own advice is wrong here
+
+
+def test_on_openzfs_older_than_2_2_export_and_import_comes_first():
+    snapshot = dataclasses.replace(lab_snapshot(*SEED, "02-degraded"), zfs_version="2.1.11")
+    actions = diagnose(snapshot).findings[0].actions
+    assert actions[0].command == "zpool export bigdata && zpool import -d /dev/disk/by-id bigdata"
+    assert not any(a.command.startswith("zpool set path=") for a in actions)  # no vdev properties before 2.2
+
+
+def test_a_root_pool_is_not_offered_a_live_export():
+    snapshot = dataclasses.replace(
+        lab_snapshot(*SEED, "02-degraded"), mounts=(model.Mount("bigdata/root", "/", "zfs"),)
+    )
+    actions = diagnose(snapshot).findings[0].actions
+    assert actions[0].command.startswith("zpool set path=")
+    assert "rescue system" in actions[1].check_first
+
+
+@pytest.mark.parametrize("step", ["01-healthy", "03-after-fix"])
+def test_healthy_and_fixed_pool_need_no_attention(step):
+    report = diagnose(lab_snapshot(*SEED, step))
+    assert [f.code for f in report.findings if f.severity >= model.Severity.WARNING] == []
+    assert report.exit_status == 0
+
+
+def test_cli_diagnoses_pasted_outputs_from_another_machine(tmp_path):
+    files = step_files(*SEED, "02-degraded")
+    status = tmp_path / "status.json"
+    status.write_text(body(files["zpool-status-j.json"]))
+    udev = tmp_path / "udev.txt"
+    udev.write_text(body(files["udevadm-export-db.txt"]))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nodewatch",
+            "diagnose",
+            "--json",
+            "--zpool-status",
+            str(status),
+            "--udev-db",
+            str(udev),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    assert result.returncode == 2, result.stderr
+    document = json.loads(result.stdout)
+    assert document["schema"] == 1
+    first = document["findings"][0]
+    assert first["code"] == "member-present-elsewhere"
+    assert first["vdev_guid"] == str(_missing_guid())  # guids are strings in JSON
+    assert first["actions"][0]["command"].startswith(f"zpool set path={USB_PART} bigdata ")
