@@ -63,6 +63,17 @@ HEALTHY_STATES = frozenset({ONLINE, AVAIL, INUSE})
 
 @dataclass(frozen=True, slots=True)
 class Vdev:
+    """One node of a pool's vdev tree, the same whichever output it came from.
+
+    Naming convention (parse/zpool_names.py), so `zpool status` text and
+    `zpool status -j` give equal Vdevs: `name` is what plain `zpool status`
+    prints (short device name, `raidz1-0`, the pool name for the root, the
+    guid of a missing member); `path` is the full device path when the output
+    gives it (`-P` text, JSON, a missing member's `was …`). The root's children
+    are the top-level vdevs, then class groups (logs, cache, special, dedup,
+    spares) as nodes of those types with an empty state.
+    """
+
     name: str  # as zpool prints it: wwn-0x…, raidz1-0, a guid for a missing one
     type: VdevType
     state: str  # ONLINE, DEGRADED, … (kept verbatim if unknown)
