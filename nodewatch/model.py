@@ -340,11 +340,13 @@ class RawOutput:
 
 @dataclass(frozen=True, slots=True)
 class Mount:
-    """One line of /proc/self/mounts: which ZFS datasets are in use, and whether a pool holds /."""
+    """One mount of /proc/self/mountinfo: which ZFS datasets are in use, whether a pool holds /,
+    and where a partition is mounted."""
 
     source: str  # device or dataset: bigdata/media
     target: str  # mountpoint
     fstype: str
+    device: str = ""  # major:minor, to find a block device's mountpoints
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,10 @@
-"""/proc/self/mounts text to Mount records."""
+"""/proc/self/mountinfo text to Mount records: read once, used for ZFS datasets
+in use (can this pool be exported?) and for partitions' mountpoints."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from nodewatch.model import Mount
 
@@ -10,15 +12,37 @@ from nodewatch.model import Mount
 _OCTAL = re.compile(r"\\([0-7]{3})")
 
 
-def parse_mounts(text: str) -> tuple[Mount, ...]:
-    """Given the text of /proc/self/mounts, return its mounts; malformed lines are skipped."""
+def parse_mountinfo(text: str) -> tuple[Mount, ...]:
+    """Given /proc/self/mountinfo, return its mounts in mount order.
+
+    Layout (proc_pid_mountinfo(5)): id parent major:minor root mountpoint options
+    [optional fields…] - fstype source superoptions. Lines that do not fit are skipped.
+    """
     mounts = []
     for line in text.splitlines():
         fields = line.split()
-        if len(fields) >= 3:
-            source, target, fstype = (_unescape(field) for field in fields[:3])
-            mounts.append(Mount(source=source, target=target, fstype=fstype))
+        if len(fields) < 7 or ":" not in fields[2] or "-" not in fields[6:]:
+            continue
+        separator = fields.index("-", 6)
+        if len(fields) < separator + 3:
+            continue
+        mounts.append(
+            Mount(
+                source=_unescape(fields[separator + 2]),
+                target=_unescape(fields[4]),
+                fstype=fields[separator + 1],
+                device=fields[2],
+            )
+        )
     return tuple(mounts)
+
+
+def mountpoints_by_device(mounts: Iterable[Mount]) -> dict[str, tuple[str, ...]]:
+    """Given mounts, return "major:minor" → its mountpoints, in mount order."""
+    out: dict[str, list[str]] = {}
+    for mount in mounts:
+        out.setdefault(mount.device, []).append(mount.target)
+    return {device: tuple(targets) for device, targets in out.items()}
 
 
 def _unescape(field: str) -> str:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nodewatch.model import Mount
-from nodewatch.parse.mounts import parse_mounts
+from nodewatch.parse.mounts import parse_mountinfo
 
 
 def hostname() -> str:
@@ -22,6 +22,6 @@ def clocks() -> tuple[datetime, datetime]:
 
 def read_mounts(root: Path = Path("/")) -> tuple[Mount, ...]:
     try:
-        return parse_mounts((root / "proc/self/mounts").read_text(encoding="utf-8", errors="replace"))
+        return parse_mountinfo((root / "proc/self/mountinfo").read_text(encoding="utf-8", errors="replace"))
     except OSError:
         return ()  # not Linux, or /proc hidden: export advice then says less, nothing breaks

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from nodewatch.model import ProbeOutcome, ProbeResult
-from nodewatch.parse.mountinfo import mountpoints_by_device
+from nodewatch.parse.mounts import mountpoints_by_device, parse_mountinfo
 from nodewatch.parse.udev_record import (
     ATTR_MODEL,
     ATTR_REMOVABLE,
@@ -99,7 +99,9 @@ def _attributes(device: Any, names: tuple[str, ...]) -> dict[str, str]:
 
 def _mounts(root: Path) -> dict[str, tuple[str, ...]]:
     try:
-        return mountpoints_by_device((root / MOUNTINFO).read_text(encoding="utf-8", errors="replace"))
+        return mountpoints_by_device(
+            parse_mountinfo((root / MOUNTINFO).read_text(encoding="utf-8", errors="replace"))
+        )
     except OSError:
         return {}  # no /proc: mountpoints stay unknown, nothing else breaks
 

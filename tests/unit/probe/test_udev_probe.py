@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from nodewatch.model import ProbeOutcome
-from nodewatch.parse.mountinfo import mountpoints_by_device
+from nodewatch.parse.mounts import mountpoints_by_device, parse_mountinfo
 from nodewatch.probe import udev as module
 
 
@@ -38,7 +38,7 @@ def test_mountpoints_by_device_reads_proc_mountinfo() -> None:
         "31 22 8:33 / /srv rw - ext4 /dev/sdc1 rw\n"
         "garbage\n"
     )
-    assert mountpoints_by_device(text) == {"254:0": ("/",), "8:33": ("/mnt/my disk", "/srv")}
+    assert mountpoints_by_device(parse_mountinfo(text)) == {"254:0": ("/",), "8:33": ("/mnt/my disk", "/srv")}
 
 
 def test_collect_without_udev_gives_no_inventory_and_says_why(tmp_path: Path) -> None:
