@@ -17,7 +17,9 @@ from nodewatch.diagnose.matching import Match, Strength, find_member
 from nodewatch.diagnose.replacement import candidates
 from nodewatch.diagnose.topology import Placement, member_id, placements, redundancy_left
 from nodewatch.model import (
+    DEGRADED,
     FAULTED,
+    HEALTHY_STATES,
     OFFLINE,
     REMOVED,
     UNAVAIL,
@@ -29,6 +31,7 @@ from nodewatch.model import (
 )
 from nodewatch.parse.by_id_listing import SOURCE as BY_ID_LISTING
 
+KNOWN_STATES = frozenset({*HEALTHY_STATES, DEGRADED, FAULTED, OFFLINE, UNAVAIL, REMOVED})
 _SKIP_PARENTS = frozenset({VdevType.SPARE, VdevType.REPLACING})  # spares.py and scans.py speak for these
 
 
@@ -46,6 +49,8 @@ def check(context: Context) -> Iterator[Finding]:
                 yield _offline(pool, placement)
             elif leaf.read_errors or leaf.write_errors or leaf.checksum_errors:
                 yield erring_member(context, pool, placement)
+            elif leaf.state not in KNOWN_STATES:
+                yield _unknown_state(pool, placement)
 
 
 def severity_for(placement: Placement) -> Severity:
@@ -361,6 +366,21 @@ def faulted_member(context: Context, pool: Pool, placement: Placement) -> Findin
         disk=words.disk_ref(disk) if disk else None,
         evidence=(f"{leaf.name} {leaf.state} {leaf.read_errors} {leaf.write_errors} {leaf.checksum_errors}",),
         actions=tuple(actions),
+    )
+
+
+def _unknown_state(pool: Pool, placement: Placement) -> Finding:
+    leaf = placement.leaf
+    return Finding(
+        severity=Severity.UNKNOWN,
+        code="vdev-state-unknown",
+        summary=f"{pool.name}: {leaf.name} is in a state nodewatch does not know: {leaf.state!r}",
+        detail="A newer ZFS may print states nodewatch has not learned yet. Please report it with"
+        " the output of `zpool status -P -v`.",
+        pool=pool.name,
+        vdev_guid=leaf.guid,
+        evidence=(f"{leaf.name} {leaf.state} {leaf.note}".strip(),),
+        actions=(Action(command=commands.status_verbose(pool.name), why="See the full status."),),
     )
 
 
