@@ -17,8 +17,8 @@ from nodewatch import __version__
 # Subcommand modules, in the order --help lists them. Imported only when used,
 # so `nodewatch pools` never pays for what `nodewatch diagnose` needs.
 COMMANDS: dict[str, str] = {
-    "pools": "Show ZFS pools, their vdev trees, error counters and scans.",
     "diagnose": "Say what is wrong, which physical disk it is, and the command that fixes it.",
+    "pools": "Show ZFS pools, their vdev trees, error counters and scans.",
     "disks": "List every disk: transport, USB bridge, by-id names and why, ZFS membership, SMART.",
     "snapshot": "Collect everything once and write it as JSON, to replay with `diagnose --from`.",
     "config-example": "Print a config file with every setting at its default.",
