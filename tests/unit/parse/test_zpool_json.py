@@ -10,8 +10,10 @@ READ/WRITE/CKSUM, note, was-path, not-present, children in order. Not
 compared, because only one side can know them: guid (text prints a guid
 only for a missing member or with -g), path (plain text prints none),
 devid and phys_path (JSON only), scan text, rate and ETA (JSON needs the
-clock). Where the text is `-L`, names and paths are links followed
-(/dev/sdb1) and are not compared either.
+clock). Byte counts and counters from JSON are compared as the text prints
+them (`2.16M`: three significant digits), since that is all the text knows.
+Where the text is `-L`, names and paths are links followed (/dev/sdb1) and
+are not compared either.
 """
 
 import json
@@ -23,6 +25,7 @@ import pytest
 from nodewatch.model import UNAVAIL, ScanState, VdevType
 from nodewatch.parse.zpool_json import parse_zpool_status_json
 from nodewatch.parse.zpool_list import parse_zpool_list_json, parse_zpool_list_text
+from nodewatch.parse.zpool_numbers import parse_size
 from nodewatch.parse.zpool_status import ParseError, attach_capacity, parse_zpool_status, strip_preamble
 from nodewatch.parse.zpool_text import parse_zpool_status_text
 
@@ -62,12 +65,29 @@ def _agreement_pairs():
     return pairs
 
 
+def as_printed(value: int | None) -> int | None:
+    """The value as the text shows it: zfs_nicenum() keeps at most 5 characters
+    (`2.16M`), so a JSON byte count is compared after the same rounding."""
+    if value is None or value < 1024:
+        return value
+    index = 0
+    while value >= 1024 ** (index + 1) and index < 6:
+        index += 1
+    if value % 1024**index == 0:
+        return value
+    for decimals in (2, 1, 0):
+        printed = f"{value / 1024**index:.{decimals}f}"
+        if len(printed) + 1 <= 5:
+            break
+    return parse_size(printed + "KMGTPE"[index - 1])
+
+
 def view_vdev(vdev, *, names: bool):
     return (
         vdev.name if names or vdev.not_present else None,
         vdev.type,
         vdev.state,
-        (vdev.read_errors, vdev.write_errors, vdev.checksum_errors),
+        tuple(as_printed(n) for n in (vdev.read_errors, vdev.write_errors, vdev.checksum_errors)),
         vdev.note,
         vdev.was_path,
         vdev.not_present,
@@ -79,7 +99,7 @@ def view_pool(pool, *, names: bool):
     scan = pool.scan
     scan_view = (scan.function, scan.state)
     if scan.state is ScanState.FINISHED:
-        scan_view += (scan.end_time, scan.repaired_bytes, scan.errors, scan.duration_seconds)
+        scan_view += (scan.end_time, as_printed(scan.repaired_bytes), scan.errors, scan.duration_seconds)
     return (
         pool.name,
         pool.state,
