@@ -7,7 +7,8 @@ import sys
 import textwrap
 
 from nodewatch.cli import common
-from nodewatch.model import Action, Finding, Report, Severity
+from nodewatch.config import Config
+from nodewatch.model import Action, Finding, Report, Severity, Snapshot
 
 SEVERITY_COLORS = {
     Severity.CRITICAL: "red",
@@ -45,21 +46,10 @@ def run(args: argparse.Namespace) -> int:
     config = common.load_config(args)
     if (args.udev_db or args.by_id) and not args.zpool_status:
         raise common.UserError("--udev-db and --by-id go with --zpool-status")
-    demo_note = None
-    if args.demo:
-        snapshot = replay.demo_snapshot()
-    elif args.snapshot_file:
-        snapshot = replay.snapshot_from_file(args.snapshot_file)
-    elif args.zpool_status:
-        snapshot = replay.snapshot_from_outputs(
-            common.read_input(args.zpool_status),
-            udev_db=common.read_input(args.udev_db) if args.udev_db else None,
-            by_id=common.read_input(args.by_id) if args.by_id else None,
-        )
-    else:
-        from nodewatch.probe import collect
-
-        snapshot = collect.collect(config)
+    try:
+        snapshot = _snapshot(args, config)
+    except replay.ReplayError as err:
+        raise common.UserError(str(err)) from None
     report = diagnose.diagnose(snapshot, diagnose.settings_from_config(config["diagnose"]))
     if args.json:
         from nodewatch.serialize import report_document
@@ -68,14 +58,31 @@ def run(args: argparse.Namespace) -> int:
         return report.exit_status
     sys.stdout.write(render(report, color=common.use_color()))
     if not args.demo and not args.snapshot_file and not args.zpool_status and _zfs_absent(report):
-        demo_note = (
+        sys.stdout.write(
             "\nThis node has no ZFS. To see what nodewatch says about a broken pool, here is the bundled"
             " demo (recorded on a real OpenZFS VM, not this machine):\n\n"
         )
-        sys.stdout.write(demo_note)
         demo = diagnose.diagnose(replay.demo_snapshot())
         sys.stdout.write(render(demo, color=common.use_color(), banner="DEMO"))
     return report.exit_status
+
+
+def _snapshot(args: argparse.Namespace, config: Config) -> Snapshot:
+    from nodewatch import replay
+
+    if args.demo:
+        return replay.demo_snapshot()
+    if args.snapshot_file:
+        return replay.snapshot_from_file(args.snapshot_file)
+    if args.zpool_status:
+        return replay.snapshot_from_outputs(
+            common.read_input(args.zpool_status),
+            udev_db=common.read_input(args.udev_db) if args.udev_db else None,
+            by_id=common.read_input(args.by_id) if args.by_id else None,
+        )
+    from nodewatch.probe import collect
+
+    return collect.collect(config)
 
 
 def _zfs_absent(report: Report) -> bool:
