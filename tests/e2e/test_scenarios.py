@@ -102,6 +102,7 @@ def test_seed_usb_reattach(lab_factory: LabFactory, flavour: str) -> None:
 
     actions = diagnose_actions(m, "bigdata")
     if actions is not None:
+        assert actions, "nodewatch suggests no action for the degraded pool"
         assert usb_part.rsplit("/", 1)[1].removesuffix("-part1") in actions[0]["command"] or any(
             "usb-WDC_WD40EFZX" in a["command"] for a in actions
         ), "nodewatch does not name the USB disk"
