@@ -110,7 +110,17 @@ def missing_member(context: Context, pool: Pool, placement: Placement) -> Findin
         pool=pool.name,
         vdev_guid=leaf.guid,
         evidence=tuple(e for e in evidence if e),
-        actions=tuple(_replace_actions(context, pool, placement)),
+        actions=(_reconnect_then_online(pool, placement), *_replace_actions(context, pool, placement)),
+    )
+
+
+def _reconnect_then_online(pool: Pool, placement: Placement) -> Action:
+    # Safe whatever happened: fails harmlessly if the disk is still away.
+    return Action(
+        command=commands.online(pool.name, member_id(placement.leaf)),
+        why="After reconnecting the disk: reopen it; ZFS resilvers only what it missed."
+        " (ZED often does this by itself when the disk comes back at the same path.)",
+        check_first="the disk is connected again and shows in `nodewatch disks`",
     )
 
 

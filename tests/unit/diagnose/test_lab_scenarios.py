@@ -1,4 +1,4 @@
-"""The seed story (shared/DESIGN.md), replayed from the lab's real OpenZFS 2.3.2 recordings.
+"""Lab scenarios replayed from the real OpenZFS recordings; first the seed story (shared/DESIGN.md).
 
 A 3-disk raidz1 made on wwn- paths; the third disk comes back behind a USB
 bridge (QEMU usb-bot, serial 000000123AE8) that hides its WWN. nodewatch must
@@ -115,3 +115,25 @@ def test_cli_diagnoses_pasted_outputs_from_another_machine(tmp_path):
     assert first["code"] == "member-present-elsewhere"
     assert first["vdev_guid"] == str(_missing_guid())  # guids are strings in JSON
     assert first["actions"][0]["command"].startswith(f"zpool set path={USB_PART} bigdata ")
+
+
+# ─── lab scenario 2: a disk pulled while the pool is imported, then re-plugged ───
+
+REMOVED = ("removed-replug", "zfs23")
+
+
+@pytest.mark.skipif(not (LAB / REMOVED[0] / REMOVED[1]).is_dir(), reason="removed-replug not recorded")
+def test_pulled_disk_is_brought_back_with_online_before_any_replace():
+    report = diagnose(lab_snapshot(*REMOVED, "02-removed"))
+    first = report.findings[0]
+    assert (first.code, first.severity) == ("member-missing", model.Severity.CRITICAL)
+    guid = first.vdev_guid
+    assert first.actions[0].command == f"zpool online tank {guid}"
+    assert "reconnect" in first.actions[0].why.lower()
+    assert first.actions[1].command.startswith(f"zpool replace tank {guid} ")
+
+
+@pytest.mark.skipif(not (LAB / REMOVED[0] / REMOVED[1]).is_dir(), reason="removed-replug not recorded")
+def test_replugged_disk_that_zed_brought_back_needs_nothing():
+    report = diagnose(lab_snapshot(*REMOVED, "03-replugged"))
+    assert report.exit_status == 0, [f.code for f in report.findings]
