@@ -137,3 +137,34 @@ def test_pulled_disk_is_brought_back_with_online_before_any_replace():
 def test_replugged_disk_that_zed_brought_back_needs_nothing():
     report = diagnose(lab_snapshot(*REMOVED, "03-replugged"))
     assert report.exit_status == 0, [f.code for f in report.findings]
+
+
+# ─── lab scenario 3: checksum errors found by a scrub, then a member faulted by I/O errors ───
+
+CHECKSUM = ("checksum-faulted", "zfs23")
+needs_checksum = pytest.mark.skipif(not (LAB / CHECKSUM[0] / CHECKSUM[1]).is_dir(), reason="not recorded")
+
+
+@needs_checksum
+def test_checksum_errors_found_by_a_scrub_are_cleared_then_verified():
+    report = diagnose(lab_snapshot(*CHECKSUM, "02-cksum-after-scrub"))
+    first = report.findings[0]
+    assert (first.code, first.severity) == ("member-errors", model.Severity.WARNING)
+    assert [a.command for a in first.actions] == [f"zpool clear tank {first.vdev_guid}", "zpool scrub tank"]
+    assert "checksum" in first.summary and report.exit_status == 1
+
+
+@needs_checksum
+def test_member_faulted_by_io_errors_is_cleared_and_onlined_before_replacement():
+    report = diagnose(lab_snapshot(*CHECKSUM, "03-faulted-too-many-errors"))
+    first = report.findings[0]
+    assert (first.code, first.severity) == ("member-faulted", model.Severity.CRITICAL)
+    assert "too many errors" in first.summary
+    guid = first.vdev_guid
+    assert first.actions[0].command == f"zpool clear tank {guid} && zpool online tank {guid}"
+    assert any(a.command.startswith(f"zpool replace tank {guid} ") for a in first.actions[1:])
+
+
+@needs_checksum
+def test_after_clearing_the_fault_the_pool_needs_nothing():
+    assert diagnose(lab_snapshot(*CHECKSUM, "04-after-fix")).exit_status == 0
