@@ -75,19 +75,21 @@ def _message_finding(pool: Pool, severity: Severity, meaning: str) -> Finding:
         severity=severity,
         code=f"pool-{(pool.msgid or '').lower()}",
         summary=f"{pool.name}: {meaning} ({pool.msgid})",
-        detail=" ".join(
-            x
-            for x in (
-                f"ZFS says: {' '.join(pool.status.split())}" if pool.status else "",
-                f"ZFS advises: {' '.join(pool.action.split())}" if pool.action else "",
-                f"See {pool.see_url}." if pool.see_url else "",
-            )
-            if x
-        ),
+        detail=zfs_words(pool),
         pool=pool.name,
         evidence=tuple(f for f in pool.error_files[:20]),
         actions=actions,
     )
+
+
+def zfs_words(pool: Pool) -> str:
+    """ZFS's own status and advice for the pool, whitespace folded, for a finding's detail."""
+    parts = (
+        f"ZFS says: {' '.join(pool.status.split())}" if pool.status else "",
+        f"ZFS advises: {' '.join(pool.action.split())}" if pool.action else "",
+        f"See {pool.see_url}." if pool.see_url else "",
+    )
+    return " ".join(part for part in parts if part)
 
 
 def _features(pool: Pool) -> Finding:
@@ -122,15 +124,7 @@ def catch_all(context: Context, findings: list[Finding]) -> Iterator[Finding]:
                 summary=f"{pool.name} is {pool.state}"
                 + (f" ({pool.msgid})" if pool.msgid else "")
                 + ": nodewatch has no specific rule for this",
-                detail=" ".join(
-                    x
-                    for x in (
-                        f"ZFS says: {' '.join(pool.status.split())}" if pool.status else "",
-                        f"ZFS advises: {' '.join(pool.action.split())}" if pool.action else "",
-                        f"See {pool.see_url}." if pool.see_url else "",
-                    )
-                    if x
-                ),
+                detail=zfs_words(pool),
                 pool=pool.name,
                 actions=(Action(command=commands.status_verbose(pool.name), why="See the full status."),),
             )
