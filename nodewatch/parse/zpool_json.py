@@ -74,7 +74,7 @@ def parse_zpool_status_json(text: str, *, source: str = "<stdin>", now: float | 
     for key, data in document["pools"].items():
         if not isinstance(data, dict):
             raise ParseError(source, f"pool {key!r} is not an object")
-        pools.append(_pool(data, str(data.get("name", key)), now))
+        pools.append(_pool(data, _str(data.get("name")) or str(key), now))
     return PoolStatus(pools=tuple(pools), source=PoolSource.JSON)
 
 
@@ -84,15 +84,17 @@ def _pool(data: dict[str, Any], name: str, now: float | None) -> Pool:
     flat = any(isinstance(entry, dict) and "parent" in entry for entry in vdevs.values())
     root = _flat_tree(vdevs, name, data, scan) if flat else _nested_tree(vdevs, name, data, scan)
     error_count = _int(data.get("error_count"))
-    files = tuple(str(item) for item in data.get("errlist") or ())
+    errlist = data.get("errlist")
+    files = tuple(str(item) for item in errlist) if isinstance(errlist, list) else ()
+    status, action = _str(data.get("status")), _str(data.get("action"))
     return Pool(
         name=name,
-        state=str(data.get("state", "")),
+        state=_str(data.get("state")) or "",
         guid=_guid(data.get("pool_guid")),
-        status=fold(data["status"]) if isinstance(data.get("status"), str) else None,
-        action=fold(data["action"]) if isinstance(data.get("action"), str) else None,
-        msgid=data.get("msgid"),
-        see_url=data.get("moreinfo"),
+        status=fold(status) if status is not None else None,
+        action=fold(action) if action is not None else None,
+        msgid=_str(data.get("msgid")),
+        see_url=_str(data.get("moreinfo")),
         scan=scan,
         root=root,
         error_count=error_count,
@@ -113,10 +115,12 @@ def _errors_text(count: int | None, files: tuple[str, ...]) -> str | None:
 
 
 def _nested_tree(vdevs: dict[str, Any], name: str, data: dict[str, Any], scan: Scan) -> Vdev | None:
-    root_data = vdevs.get(name) or next((v for v in vdevs.values() if isinstance(v, dict)), None)
+    root_data = vdevs.get(name)
+    if not isinstance(root_data, dict):
+        root_data = next((v for v in vdevs.values() if isinstance(v, dict)), None)
     if root_data is None:
         return None
-    root = _vdev(root_data, scan, is_root=True, pool_state=str(data.get("state", "")))
+    root = _vdev(root_data, scan, is_root=True, pool_state=_str(data.get("state")) or "")
     groups = []
     for key, group_name, group_type, _class in _GROUPS:
         members = data.get(key)
@@ -137,7 +141,7 @@ def _flat_tree(vdevs: dict[str, Any], name: str, data: dict[str, Any], scan: Sca
     def collect(mapping: dict[str, Any]) -> None:
         for key, entry in mapping.items():
             if isinstance(entry, dict):
-                entries.setdefault((str(entry.get("name", key)), entry.get("parent")), entry)
+                entries.setdefault((_str(entry.get("name")) or str(key), _str(entry.get("parent"))), entry)
                 if isinstance(entry.get("vdevs"), dict):
                     collect(entry["vdevs"])
 
@@ -147,8 +151,8 @@ def _flat_tree(vdevs: dict[str, Any], name: str, data: dict[str, Any], scan: Sca
         children_of.setdefault(parent, []).append(entry)
 
     def build(entry: dict[str, Any], *, is_root: bool = False) -> Vdev:
-        kids = tuple(build(child) for child in children_of.get(str(entry.get("name")), ()))
-        vdev = _vdev(entry, scan, is_root=is_root, pool_state=str(data.get("state", "")), nested=False)
+        kids = tuple(build(child) for child in children_of.get(_str(entry.get("name")) or "", ()))
+        vdev = _vdev(entry, scan, is_root=is_root, pool_state=_str(data.get("state")) or "", nested=False)
         return _with_children(vdev, kids, has_children=bool(kids))
 
     tops = children_of.get(None, [])
@@ -175,19 +179,19 @@ def _with_children(vdev: Vdev, children: tuple[Vdev, ...], *, has_children: bool
 def _vdev(
     data: dict[str, Any], scan: Scan, *, is_root: bool = False, pool_state: str = "", nested: bool = True
 ) -> Vdev:
-    name = str(data.get("name", ""))
+    name = _str(data.get("name")) or ""
     if name.startswith("/"):  # `zpool status -j -P` names vdevs by path: keep the one convention
         name = short_name(name)
     child_data = data.get("vdevs") if nested and isinstance(data.get("vdevs"), dict) else {}
     children = tuple(_vdev(child, scan) for child in child_data.values() if isinstance(child, dict))
-    raw_state = data.get("state")
-    state = text_state(str(raw_state), data.get("aux")) if raw_state is not None else None
+    raw_state = _str(data.get("state"))
+    state = text_state(raw_state, _str(data.get("aux"))) if raw_state is not None else None
     if state is None:
         state = pool_state if is_root else "UNKNOWN"
     if is_root:
         vdev_type = VdevType.ROOT
     else:
-        vdev_type = type_from_json(data.get("vdev_type"), name, has_children=bool(children))
+        vdev_type = type_from_json(_str(data.get("vdev_type")), name, has_children=bool(children))
     not_present = bool(_int(data.get("not_present")))
     counters = [_int(data.get(key)) or 0 for key in ("read_errors", "write_errors", "checksum_errors")]
     return Vdev(
@@ -195,10 +199,10 @@ def _vdev(
         type=vdev_type,
         state=state,
         guid=_guid(data.get("guid")) if not is_root else None,
-        path=data.get("path"),
-        devid=data.get("devid"),
-        phys_path=data.get("phys_path"),
-        was_path=data.get("was") if not_present else None,
+        path=_str(data.get("path")),
+        devid=_str(data.get("devid")),
+        phys_path=_str(data.get("phys_path")),
+        was_path=_str(data.get("was")) if not_present else None,
         not_present=not_present,
         read_errors=counters[0],
         write_errors=counters[1],
@@ -212,11 +216,11 @@ def _note(data: dict[str, Any], state: str, scan: Scan, *, is_leaf: bool) -> str
     """Given a JSON vdev, return the note `zpool status` prints after its counters."""
     parts = []
     if _int(data.get("not_present")):
-        parts.append(f"was {data.get('was') or data.get('path')}")
-    elif data.get("aux") and data.get("aux") != "NONE":
+        parts.append(f"was {_str(data.get('was')) or _str(data.get('path'))}")
+    elif _str(data.get("aux")) and data.get("aux") != "NONE":
         aux = str(data["aux"])
         note = AUX_NOTES.get(aux, AUX_DEFAULT_NOTE)
-        if aux == "SPARED" and data.get("used_by"):
+        if aux == "SPARED" and _str(data.get("used_by")):
             note = f"in use by pool '{data['used_by']}'"
         elif aux == "ERR_EXCEEDED" and is_leaf and _no_errors(data) and (_int(data.get("slow_ios")) or 0) > 0:
             note = "too many slow I/Os"
@@ -296,6 +300,11 @@ def _scan(stats: Any, now: float | None) -> Scan:
         repaired_bytes=processed,
         errors=errors,
     )
+
+
+def _str(value: Any) -> str | None:
+    """Given a JSON value, return it if it is a string (ZFS never sends other types there)."""
+    return value if isinstance(value, str) else None
 
 
 def _int(value: Any) -> int | None:
