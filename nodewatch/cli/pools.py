@@ -71,7 +71,7 @@ def _document(status: PoolStatus | None, probe: ProbeResult) -> dict[str, Any]:
 
 def render(status: PoolStatus, *, color: bool = False) -> str:
     """Given pools, return them as a readable tree (ANSI colors if `color`)."""
-    out: list[str] = []
+    out: list[str] = [] if status.pools else ["no pools"]
     for pool in status.pools:
         out.extend(_pool_lines(pool, color))
         out.append("")

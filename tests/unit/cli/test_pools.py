@@ -17,14 +17,19 @@ ALL = sorted((FIXTURES / "zpool-status-text").glob("*.txt")) + sorted(
 
 @pytest.mark.parametrize("path", ALL, ids=lambda path: path.name)
 def test_pools_json_from_every_fixture(path, capsys):
+    # The values themselves are asserted per fixture in tests/unit/parse/; here: the CLI prints
+    # exactly that model, in the documented envelope, and it reads back into the model.
+    from nodewatch.model import Pool
     from nodewatch.parse.zpool_status import parse_zpool_status
+    from nodewatch.serialize import from_data, to_data
 
     assert main(["pools", "--json", "--zpool-status", str(path)]) == 0
     document = json.loads(capsys.readouterr().out)
     expected = parse_zpool_status(path.read_text())
+    assert set(document) == {"schema", "source", "pools", "unparsed_lines", "probe"}
     assert document["schema"] == 1
-    assert [pool["name"] for pool in document["pools"]] == [pool.name for pool in expected.pools]
-    assert [pool["state"] for pool in document["pools"]] == [pool.state for pool in expected.pools]
+    assert document["pools"] == to_data(expected.pools)
+    assert tuple(from_data(Pool, pool) for pool in document["pools"]) == expected.pools
     assert document["probe"]["outcome"] == "ok"
 
 
@@ -80,3 +85,10 @@ def test_pools_without_zfs_says_unavailable_and_exits_3(tmp_path):
     assert result.returncode == 3
     assert result.stderr.startswith("pools unavailable: no zpool program")
     assert "Traceback" not in result.stderr
+
+
+def test_pools_text_says_no_pools_when_zfs_has_none():
+    from nodewatch.cli.pools import render
+    from nodewatch.model import PoolStatus
+
+    assert render(PoolStatus()) == "no pools\n"

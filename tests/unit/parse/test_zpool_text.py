@@ -481,3 +481,17 @@ def test_parse_zpool_status_text_never_drops_an_inserted_line_silently(fixture, 
         kept.rstrip() for pool in after.pools for kept in pool.unparsed_lines
     ]
     assert understood or kept, f"{line!r} at {position} vanished"
+
+
+def test_parse_zpool_status_text_reads_decimal_comma_counters_and_a_slow_column():
+    # SYNTHETIC: a lab line reprinted as a de_DE locale and `zpool status -s` would print it.
+    text = load("lab-2.3.2-raidz1-healthy.txt")
+    text = text.replace("READ WRITE CKSUM", "READ WRITE CKSUM  SLOW")
+    text = text.replace(
+        "wwn-0x50014ee26a782728  ONLINE       0     0     0",
+        "wwn-0x50014ee26a782728  ONLINE    12,8K     0     0     3",
+    )
+    pool = parse_zpool_status_text(text).pools[0]
+    member = find(pool, "wwn-0x50014ee26a782728")
+    assert (member.read_errors, member.note) == (13107, "")
+    assert pool.unparsed_lines == ()
