@@ -93,7 +93,12 @@ class _TextParser:
             self._key(match["key"], (match["value"] or "").strip(), line)
             return
         if self.current is None:
-            if not _NOTHING.match(line.strip()):
+            if _COLUMNS.match(line.expandtabs(8)):
+                # A paste of just the vdev table: a pool named by its root row.
+                self.current = _PoolBuilder()
+                self.section = "config"
+                self._config_line(self.current, line, raw)
+            elif not _NOTHING.match(line.strip()):
                 self.outside.append(raw)
             return
         self._continuation(line, raw)

@@ -128,6 +128,7 @@ POOLS = {
     "openzfs-2.3.1-scrub-paused-SYNTHETIC-unprefixed.txt": [
         ("tank1", "ONLINE", None, 0, "scrub", "paused", None)
     ],
+    "freebsd-gpt-labels-table-only.txt": [("zvm0", "ONLINE", None, 3, "none", "none", None)],
 }
 
 # fixture → [(vdev name, field, expected)] for the facts that matter in that output
@@ -210,6 +211,10 @@ VDEVS = {
         ("logs", "type", VdevType.LOGS),
     ],
     "solaris-old-scrub-header-no-blank-lines.txt": [("/home/user/d1", "type", VdevType.FILE)],
+    "freebsd-gpt-labels-table-only.txt": [
+        ("gpt/pool0", "checksum_errors", 20),
+        ("gpt/pool0", "type", VdevType.DISK),
+    ],
     "freebsd-file-vdevs-jq-metadata-errors-excerpt.txt": [("big", "write_errors", 169)],
     "openzfs-2.1.4-two-pools-8A-partuuid-excerpt.txt": [
         ("aa49dafd-309c-0646-92e3-53310824e522", "checksum_errors", 24)
