@@ -27,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    status: PoolStatus | None
     if args.zpool_status:
         status, probe = _from_file(args.zpool_status)
     else:

@@ -80,7 +80,7 @@ def parse_zpool_status_json(text: str, *, source: str = "<stdin>", now: float | 
 
 def _pool(data: dict[str, Any], name: str, now: float | None) -> Pool:
     scan = _scan(data.get("scan_stats"), now)
-    vdevs = data.get("vdevs") if isinstance(data.get("vdevs"), dict) else {}
+    vdevs = _dict(data.get("vdevs"))
     flat = any(isinstance(entry, dict) and "parent" in entry for entry in vdevs.values())
     root = _flat_tree(vdevs, name, data, scan) if flat else _nested_tree(vdevs, name, data, scan)
     error_count = _int(data.get("error_count"))
@@ -182,7 +182,7 @@ def _vdev(
     name = _str(data.get("name")) or ""
     if name.startswith("/"):  # `zpool status -j -P` names vdevs by path: keep the one convention
         name = short_name(name)
-    child_data = data.get("vdevs") if nested and isinstance(data.get("vdevs"), dict) else {}
+    child_data = _dict(data.get("vdevs")) if nested else {}
     children = tuple(_vdev(child, scan) for child in child_data.values() if isinstance(child, dict))
     raw_state = _str(data.get("state"))
     state = text_state(raw_state, _str(data.get("aux"))) if raw_state is not None else None
@@ -300,6 +300,10 @@ def _scan(stats: Any, now: float | None) -> Scan:
         repaired_bytes=processed,
         errors=errors,
     )
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _str(value: Any) -> str | None:

@@ -29,7 +29,8 @@ def parse_size(text: str) -> int | None:
     if not match:
         return None
     value = float(match["value"].replace(",", "."))
-    return round(value * 1024 ** _UNITS[match["unit"].upper()])
+    multiplier: int = 1024 ** _UNITS[match["unit"].upper()]
+    return round(value * multiplier)
 
 
 def parse_count(text: str) -> int | None:
