@@ -117,3 +117,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     rep = yield
     setattr(item, f"rep_{rep.when}", rep)
     return rep
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from .lab.expect import MISSES, strict
+
+    if MISSES:
+        terminalreporter.write_sep("!", f"{len(MISSES)} NODEWATCH CHECKS FAILED (not strict: tests went on)")
+        for miss in MISSES:
+            terminalreporter.write_line(f"  {miss}")
+        terminalreporter.write_line(
+            f"  NODEWATCH_LAB_STRICT={int(strict())}: set it to 1 to make these failures"
+        )

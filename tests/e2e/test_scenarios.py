@@ -8,12 +8,14 @@ fix, and checks the pool is back with its data intact (sha256 before/after).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 
 import pytest
 
 from .lab.disks import Disk, behind_usb_bridge, wd_sata
+from .lab.expect import expect
 from .lab.guestpkg import nodewatch_json
 from .lab.session import Lab
 from .lab.vm import Machine, log
@@ -38,15 +40,32 @@ def wait_for(
         time.sleep(2)
 
 
-def diagnose_actions(m: Machine, pool: str) -> list[dict] | None:
-    """The actions nodewatch suggests for ``pool``, or None without `diagnose`."""
+def diagnose_actions(m: Machine, pool: str) -> tuple[dict, list[dict]] | None:
+    """nodewatch's report and the actions it suggests for ``pool``, or None
+    when the guest's nodewatch has no `diagnose` (or it failed: see expect)."""
     report = nodewatch_json(m, "diagnose")
     if report is None:
         return None
-    assert {f["severity"] for f in report["findings"]} - {"info", "ok"}, "nodewatch sees nothing wrong"
-    actions = [a for f in report["findings"] if f.get("pool") in (pool, None) for a in f.get("actions", [])]
-    log("nodewatch suggests:\n  " + "\n  ".join(a["command"] for a in actions))
-    return actions
+    findings = report.get("findings", [])
+    expect(
+        any(f.get("severity") not in ("info", "ok") for f in findings),
+        f"diagnose reports a problem with {pool}",
+        m.name,
+    )
+    actions = [a for f in findings if f.get("pool") in (pool, None) for a in f.get("actions", [])]
+    log("nodewatch suggests:\n  " + "\n  ".join(a.get("command", "?") for a in actions))
+    return report, actions
+
+
+def run_nodewatch_fix(m: Machine, pool: str, actions: list[dict], fixed: Callable[[Status], bool]) -> bool:
+    """Run nodewatch's non-destructive actions in order, stopping as soon as the
+    pool is fixed; True when its own commands did it."""
+    for action in [a for a in actions if not a.get("destructive")][:2]:
+        res = m.run(action["command"], timeout=180)
+        log(f"nodewatch's fix: {action['command']} -> rc={res.rc} {res.err.strip()[-200:]}")
+        if fixed(wait_scan_done(m, pool)):
+            return True
+    return False
 
 
 def create_pool(m: Machine, pool: str, layout: str, disks: list[Disk]) -> str:
@@ -100,19 +119,31 @@ def test_seed_usb_reattach(lab_factory: LabFactory, flavour: str) -> None:
     assert f"ID_FS_UUID_SUB={missing.guid}" in udev, udev
     assert f"wwn-{sata[2].wwn}" not in m.sh("ls /dev/disk/by-id")
 
-    actions = diagnose_actions(m, "bigdata")
-    if actions is not None:
-        assert actions, "nodewatch suggests no action for the degraded pool"
-        assert usb_part.rsplit("/", 1)[1].removesuffix("-part1") in actions[0]["command"] or any(
-            "usb-WDC_WD40EFZX" in a["command"] for a in actions
-        ), "nodewatch does not name the USB disk"
-        fixes = [a["command"] for a in actions if not a.get("destructive")][:2]
-    elif flavour == "zfs23":
-        fixes = [f"zpool set path={usb_part} bigdata {missing.guid}", f"zpool online bigdata {missing.guid}"]
+    if flavour == "zfs23":
+        lab_fix = [
+            f"zpool set path={usb_part} bigdata {missing.guid}",
+            f"zpool online bigdata {missing.guid}",
+        ]
     else:
-        fixes = ["zpool export bigdata", "zpool import -d /dev/disk/by-id bigdata"]
-    for cmd in fixes:
-        log(f"fix: {cmd} -> {m.run(cmd, timeout=180).rc}")
+        lab_fix = ["zpool export bigdata", "zpool import -d /dev/disk/by-id bigdata"]
+    fixed_by_nodewatch = False
+    got = diagnose_actions(m, "bigdata")
+    if got is not None:
+        report, actions = got
+        usb_name = "usb-WDC_WD40EFZX-68AWUN0_000000123AE8-0:0"
+        expect(
+            usb_name in json.dumps(report.get("findings")), "names the USB disk as the missing member", m.name
+        )
+        expect(
+            bool(actions) and "zpool replace" not in actions[0]["command"],
+            "first action is not a replace",
+            m.name,
+        )
+        fixed_by_nodewatch = run_nodewatch_fix(m, "bigdata", actions, lambda s: s.state == "ONLINE")
+        expect(fixed_by_nodewatch, "its first command(s) bring the pool back ONLINE", m.name)
+    if not fixed_by_nodewatch:
+        for cmd in lab_fix:
+            log(f"lab's fix: {cmd} -> {m.run(cmd, timeout=180).rc}")
     st = wait_scan_done(m, "bigdata")
     snapshot(m, lab.rec, "after-fix")
     assert_all_online(st)
@@ -231,9 +262,10 @@ def test_gone_for_good_replace(lab_factory: LabFactory, flavour: str) -> None:
     assert gone.state == "UNAVAIL", st.text
     new_path = f"/dev/disk/by-id/wwn-{new.wwn}"
     expected = f"zpool replace tank {gone.guid} {new_path}"
-    actions = diagnose_actions(m, "tank")
-    if actions is not None:
-        assert any(a["command"].replace("'", "") == expected for a in actions), actions
+    got = diagnose_actions(m, "tank")
+    if got is not None:
+        suggested = [a["command"].replace("'", "") for a in got[1]]
+        expect(expected in suggested, f"suggests `{expected}` (got {suggested})", m.name)
     m.sh(expected, timeout=180)
     st = wait_scan_done(m, "tank")
     snapshot(m, lab.rec, "after-replace")
@@ -303,9 +335,7 @@ def test_usb_stick_pulled_suspended(lab_factory: LabFactory, flavour: str) -> No
     report = nodewatch_json(m, "diagnose", timeout=120)
     if report is not None:
         log(f"nodewatch answered in {time.monotonic() - start:.0f} s while the pool is suspended")
-        assert any(p.get("state") == "SUSPENDED" for p in report.get("pools", [])) or any(
-            "SUSPENDED" in (f.get("summary", "") + f.get("code", "")).upper() for f in report["findings"]
-        ), report
+        expect("SUSPENDED" in json.dumps(report).upper(), "reports the pool SUSPENDED", m.name)
 
     m.attach(stick)
     m.run("zpool clear usbpool", timeout=120)

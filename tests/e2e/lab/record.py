@@ -48,6 +48,7 @@ class Recorder:
     step: int = 0
     facts: dict[str, str] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
+    last_disks: str = ""  # by-id listing when udev was last saved
 
     @property
     def dir(self) -> Path:

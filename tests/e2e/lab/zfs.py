@@ -116,10 +116,17 @@ def wait_scan_done(m: Machine, pool: str, timeout: float = 600) -> Status:
 
 def snapshot(m: Machine, rec: Recorder, step: str, udev: bool = True, smart: bool = True) -> None:
     """Record the state a parser sees at this step (all pools, disks, udev).
-    Without record mode this does nothing but count the step."""
+    Without record mode this does nothing but count the step. The udev
+    database (~115 KB) and SMART are saved only when the set of disks differs
+    from the last step that saved them, to keep the fixtures small."""
     rec.next_step()
     if not rec.enabled:
         return
+    disks_now = m.run("ls -l /dev/disk/by-id | awk '{print $9, $11}'").out
+    if disks_now == rec.last_disks:
+        udev = smart = False
+    elif udev:
+        rec.last_disks = disks_now
     json_ok = m.run("zpool status -j >/dev/null 2>&1").ok
     cmds: list[tuple[str, str, bool]] = [
         ("zpool status -P -v", "zpool-status-Pv", False),
