@@ -39,7 +39,8 @@ ZFS_DEVICE = Path("/dev/zfs")
 
 _VERSION = re.compile(r"zfs-(?:kmod-)?(?P<version>\d+\.\d+(?:\.\d+)?)")
 # Messages zpool (libzfs_init failures) prints when it cannot reach the kernel module.
-_NO_MODULE = re.compile(r"/dev/zfs|ZFS modules are not loaded|modprobe zfs|kernel module", re.IGNORECASE)
+_NO_MODULE = re.compile(r"modules are not loaded|modprobe zfs|kernel module", re.IGNORECASE)
+_DENIED = re.compile(r"permission denied|not permitted|must be run as root", re.IGNORECASE)
 _NO_POOLS = "no pools available"
 
 
@@ -161,10 +162,11 @@ def _status_failure(status: CommandResult, dev_zfs: Path) -> tuple[ProbeOutcome,
     if status.returncode == 0:
         return None
     stderr = " ".join(status.stderr.split()) or "(no message)"
+    # "Unable to open /dev/zfs: Permission denied." names the device too: permission first.
+    if _DENIED.search(stderr) and dev_zfs.exists():
+        return ProbeOutcome.ERROR, f"permission denied reading pools ({stderr}); run as root or fix {dev_zfs}"
     if _NO_MODULE.search(stderr) or not dev_zfs.exists():
         return ProbeOutcome.NO_DATA, f"no {dev_zfs} (ZFS kernel module not loaded): {stderr}"
-    if "permission denied" in stderr.lower() or "not permitted" in stderr.lower():
-        return ProbeOutcome.ERROR, f"permission denied reading pools ({stderr}); run as root or fix {dev_zfs}"
     if _says_no_pools(status):
         return None
     return ProbeOutcome.ERROR, f"`{status.command_line}` exited {status.returncode}: {stderr}"

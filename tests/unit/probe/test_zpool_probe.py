@@ -149,3 +149,17 @@ def test_read_kstat_state_reads_a_fake_root(tmp_path):
     assert read_kstat_state("../../etc", root=tmp_path) is None
     assert read_kstat_states(root=tmp_path) == {"bigdata": "SUSPENDED"}
     assert os.path.exists(state)
+
+
+def test_read_pools_reports_permission_denied_on_dev_zfs(tmp_path):
+    # What ZoL < 0.7 prints to a non-root user (the device exists, access is refused), exit 1.
+    dev_zfs = tmp_path / "zfs"
+    dev_zfs.write_text("")
+    zpool = fake_zpool(
+        tmp_path, "sys.stderr.write('Unable to open /dev/zfs: Permission denied.\\n'); sys.exit(1)"
+    )
+    pools, probe, raw = read_pools(config_for(zpool), dev_zfs=dev_zfs)
+    assert pools is None
+    assert probe.outcome is ProbeOutcome.ERROR
+    assert probe.reason.startswith("permission denied reading pools")
+    assert raw[0].returncode == 1
