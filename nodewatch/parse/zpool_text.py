@@ -31,7 +31,9 @@ _STATE_WORD = re.compile(r"^[A-Z][A-Z_]+$")
 # `zpool status -x` and a host without pools: understood, nothing to report.
 _NOTHING = re.compile(r"^(all pools are healthy|no pools available|pool '.+' is healthy)$")
 _NUMERIC_COLUMNS = frozenset({"READ", "WRITE", "CKSUM", "SLOW", "DIO"})
-_ONCE = frozenset({"state", "status", "action", "see", "config", "errors"})
+# A suspended pool prints `errors: List of errors unavailable: …` and then its count on a
+# second `errors:` line (zol 0.8), so `errors:` may repeat; the others may not.
+_ONCE = frozenset({"state", "status", "action", "see", "config"})
 _UNMODELLED_KEYS = frozenset({"id", "remove", "checkpoint", "expand", "condense"})
 
 
@@ -128,7 +130,7 @@ class _TextParser:
             if value:  # "config: The configuration cannot be determined."
                 pool.unparsed.append(raw)
         elif key == "errors":
-            pool.fields["errors"] = [value]
+            pool.fields.setdefault("errors", []).append(value)
         else:  # id:, remove:, checkpoint:, expand: — known, but not in the model
             pool.unparsed.append(raw)
 
@@ -194,7 +196,7 @@ class _TextParser:
 
 
 def _is_error_list(pool: _PoolBuilder) -> bool:
-    return pool.fields.get("errors", [""])[0].startswith("Permanent errors have been detected")
+    return pool.fields.get("errors", [""])[-1].startswith("Permanent errors have been detected")
 
 
 def _row(words: list[str], depth: int, numeric_columns: int) -> _Node | None:
@@ -262,17 +264,20 @@ def _label(lines: list[str]) -> list[str]:
 
 
 def _errors(lines: list[str] | None, files: list[str]) -> tuple[int | None, str | None]:
+    """Given the `errors:` lines of a pool and its listed files, return the
+    count (None when not said) and the text (several lines joined by `; `)."""
     if not lines:
         return None, None
-    text = lines[0]
-    if text == "No known data errors":
-        return 0, text
-    match = _ERRORS_COUNT.match(text)
-    if match:
-        return int(match["count"]), text
-    if files:
-        return len(files), text
-    return None, text
+    count = None
+    for text in lines:
+        match = _ERRORS_COUNT.match(text)
+        if text == "No known data errors":
+            count = 0
+        elif match:
+            count = int(match["count"])
+    if count is None and files:
+        count = len(files)
+    return count, "; ".join(lines)
 
 
 def _freeze(node: _Node, *, is_root: bool = False) -> Vdev:

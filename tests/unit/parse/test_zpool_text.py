@@ -129,6 +129,22 @@ POOLS = {
         ("tank1", "ONLINE", None, 0, "scrub", "paused", None)
     ],
     "freebsd-gpt-labels-table-only.txt": [("zvm0", "ONLINE", None, 3, "none", "none", None)],
+    "zol-0.7-unavail-suspended-insufficient-replicas-list-unavailable.txt": [
+        ("dozer", "UNAVAIL", "ZFS-8000-HC", 2, "scrub", "in_progress", None)
+    ],
+    "zol-0.8.1-single-disk-unavail-two-errors-lines.txt": [
+        ("pool1", "UNAVAIL", "ZFS-8000-JQ", 1, "none", "none", 5)
+    ],
+    "openzfs-2.x-suspended-raidz3-faulted-was-excerpt.txt": [
+        ("datapool", "SUSPENDED", "ZFS-8000-HC", 15, "none", "none", None)
+    ],
+    "smartos-illumos-slices-offline-log.txt": [("zones", "DEGRADED", None, 4, "scrub", "finished", 0)],
+    "openzfs-2.3.1-removed-members-unavail-L-excerpt.txt": [
+        ("Regression-Pool", "UNAVAIL", None, 5, "resilver", "finished", None)
+    ],
+    "openzfs-2.2.4-draid-nested-spares-table-only.txt": [
+        ("tank20", "DEGRADED", None, 11, "none", "none", None)
+    ],
 }
 
 # fixture → [(vdev name, field, expected)] for the facts that matter in that output
@@ -214,6 +230,33 @@ VDEVS = {
     "freebsd-gpt-labels-table-only.txt": [
         ("gpt/pool0", "checksum_errors", 20),
         ("gpt/pool0", "type", VdevType.DISK),
+    ],
+    "zol-0.7-unavail-suspended-insufficient-replicas-list-unavailable.txt": [
+        ("dozer", "note", "insufficient replicas"),
+        ("sdd", "state", "FAULTED"),
+        ("sdd", "read_errors", 6),
+        ("sdd", "note", "too many errors"),
+    ],
+    "openzfs-2.x-suspended-raidz3-faulted-was-excerpt.txt": [
+        ("7766977507585751734", "state", "FAULTED"),
+        ("7766977507585751734", "was_path", "/dev/sdc1"),
+        ("sdl", "write_errors", 178),
+        ("raidz3-0", "write_errors", 94),
+    ],
+    "smartos-illumos-slices-offline-log.txt": [
+        ("c1t2d0s4", "state", "OFFLINE"),
+        ("c1t4d0s1", "type", VdevType.DISK),
+    ],
+    "openzfs-2.3.1-removed-members-unavail-L-excerpt.txt": [
+        ("wwn-0x50000394f803873c", "state", "REMOVED"),
+        ("raidz1-1", "note", "insufficient replicas"),
+    ],
+    "openzfs-2.2.4-draid-nested-spares-table-only.txt": [
+        ("spare-6", "type", VdevType.SPARE),
+        ("spare-6", "checksum_errors", 13517),
+        ("L6/old", "note", "external device fault"),
+        ("draid2-0-1", "type", VdevType.DISK),
+        ("replacing-0", "type", VdevType.REPLACING),
     ],
     "freebsd-file-vdevs-jq-metadata-errors-excerpt.txt": [("big", "write_errors", 169)],
     "openzfs-2.1.4-two-pools-8A-partuuid-excerpt.txt": [
@@ -500,3 +543,24 @@ def test_parse_zpool_status_text_reads_decimal_comma_counters_and_a_slow_column(
     member = find(pool, "wwn-0x50014ee26a782728")
     assert (member.read_errors, member.note) == (13107, "")
     assert pool.unparsed_lines == ()
+
+
+def test_parse_zpool_status_text_reads_both_errors_lines_of_a_suspended_pool():
+    pool = parse("zol-0.8.1-single-disk-unavail-two-errors-lines.txt").pools[0]
+    assert pool.errors_text == (
+        "List of errors unavailable: pool I/O is currently suspended; 5 data errors, use '-v' for a list"
+    )
+    assert pool.unparsed_lines == ()
+
+
+def test_parse_zpool_status_text_builds_deeply_nested_spares():
+    pool = parse("openzfs-2.2.4-draid-nested-spares-table-only.txt").pools[0]
+    assert shape(find(pool, "spare-6")) == [
+        "spare-6 spare DEGRADED 0/0/13517",
+        "  replacing-0 replacing DEGRADED 0/0/0",
+        "    spare-0 spare DEGRADED 0/0/0",
+        "      L6/old disk FAULTED 0/0/0",
+        "      draid2-0-1 disk ONLINE 0/0/0",
+        "    L6 disk ONLINE 0/0/0",
+        "  draid2-0-0 disk ONLINE 0/0/0",
+    ]
