@@ -33,6 +33,7 @@ ZPOOL_TIMEOUT_SECONDS = 20.0  # the config default; a suspended pool can hang zp
 VERSION_TIMEOUT_SECONDS = 5.0
 STATUS_JSON_ARGS = ("status", "-j", "--json-int", "-v")
 STATUS_TEXT_ARGS = ("status", "-P", "-v")
+STATUS_OLD_TEXT_ARGS = ("status", "-v")
 LIST_JSON_ARGS = ("list", "-j", "--json-int", "-p")
 LIST_TEXT_ARGS = ("list", "-Hp", "-o", ",".join(LIST_TEXT_COLUMNS))
 ZFS_DEVICE = Path("/dev/zfs")
@@ -68,6 +69,10 @@ def read_pools(
     status_args = STATUS_JSON_ARGS if use_json else STATUS_TEXT_ARGS
     try:
         status = run([zpool, *status_args], timeout)
+        if not use_json and status.returncode == 2 and "invalid option" in status.stderr:
+            # ZoL before 0.6.4 has no -P: names only, paths unknown.
+            raw.append(_raw(status))
+            status = run([zpool, *STATUS_OLD_TEXT_ARGS], timeout)
     except CommandError as err:
         return None, result(ProbeOutcome.ERROR, _command_failure(str(err))), raw
     raw.append(_raw(status))

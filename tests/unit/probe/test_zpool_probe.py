@@ -163,3 +163,23 @@ def test_read_pools_reports_permission_denied_on_dev_zfs(tmp_path):
     assert probe.outcome is ProbeOutcome.ERROR
     assert probe.reason.startswith("permission denied reading pools")
     assert raw[0].returncode == 1
+
+
+def test_read_pools_retries_without_P_on_zfs_that_lacks_it(tmp_path):
+    zpool = fake_zpool(
+        tmp_path,
+        f"""
+if args[0] == "version":
+    sys.exit(2)
+elif args == ["status", "-P", "-v"]:
+    sys.stderr.write("invalid option 'P'\\nusage:\\n"); sys.exit(2)
+elif args == ["status", "-v"]:
+    print("".join(l for l in open({str(MISSING_TEXT)!r}) if not l.startswith("#")))
+else:
+    sys.exit(1)
+""",
+    )
+    pools, probe, raw = read_pools(config_for(zpool))
+    assert probe.outcome is ProbeOutcome.OK, probe.reason
+    assert pools.pools[0].state == "DEGRADED"
+    assert [r.command.split()[1:] for r in raw][:2] == [["status", "-P", "-v"], ["status", "-v"]]
