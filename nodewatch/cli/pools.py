@@ -11,7 +11,17 @@ import sys
 from typing import Any
 
 from nodewatch.cli import EXIT_UNKNOWN, common
-from nodewatch.model import HEALTHY_STATES, Pool, PoolStatus, ProbeOutcome, ProbeResult, Scan, ScanState, Vdev
+from nodewatch.model import (
+    HEALTHY_STATES,
+    Pool,
+    PoolStatus,
+    ProbeOutcome,
+    ProbeResult,
+    Scan,
+    ScanState,
+    Vdev,
+    VdevType,
+)
 
 JSON_SCHEMA = 1
 
@@ -110,8 +120,14 @@ def _pool_lines(pool: Pool, color: bool) -> list[str]:
     if pool.root:
         width = max(len("  " * depth + vdev.name) for depth, vdev in _walk(pool.root)) + 2
         lines.append(f"    {'NAME':<{width}}{'STATE':<9}{'READ':>6}{'WRITE':>6}{'CKSUM':>6}")
+        spares = {
+            id(child)
+            for group in pool.root.children
+            if group.type is VdevType.SPARES
+            for child in group.children
+        }
         for depth, vdev in _walk(pool.root):
-            lines.append("    " + _vdev_line(vdev, depth, width, color))
+            lines.append("    " + _vdev_line(vdev, depth, width, color, counters=id(vdev) not in spares))
     if pool.errors_text:
         lines.append(f"  errors: {pool.errors_text}")
     lines.extend(f"    {name}" for name in pool.error_files)
@@ -125,17 +141,18 @@ def _walk(vdev: Vdev, depth: int = 0) -> list[tuple[int, Vdev]]:
     return out
 
 
-def _vdev_line(vdev: Vdev, depth: int, width: int, color: bool) -> str:
+def _vdev_line(vdev: Vdev, depth: int, width: int, color: bool, *, counters: bool = True) -> str:
     name = f"{'  ' * depth}{vdev.name}"
     if not vdev.state:  # a class group: logs, cache, spares, …
         return name
     state = _paint_state(vdev.state, color) + " " * max(0, 9 - len(vdev.state))
-    counters = "".join(
+    # zpool keeps no counters for hot spares (print_status_config): none are shown.
+    columns = "".join(
         common.paint(f"{value:>6}", "red", color and value > 0) if value else f"{value:>6}"
         for value in (vdev.read_errors, vdev.write_errors, vdev.checksum_errors)
     )
     note = f"  {vdev.note}" if vdev.note else ""
-    return f"{name:<{width}}{state}{counters}{note}".rstrip()
+    return f"{name:<{width}}{state}{columns if counters else ' ' * 18}{note}".rstrip()
 
 
 def describe_scan(scan: Scan) -> str:

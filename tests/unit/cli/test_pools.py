@@ -92,3 +92,12 @@ def test_pools_text_says_no_pools_when_zfs_has_none():
     from nodewatch.model import PoolStatus
 
     assert render(PoolStatus()) == "no pools\n"
+
+
+def test_pools_text_shows_class_groups_and_spares_without_counters(capsys):
+    path = FIXTURES / "zpool-status-text" / "truenas-config-only-special-logs-cache-spares-inuse.txt"
+    assert main(["pools", "--zpool-status", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "      spares" in lines
+    inuse = next(line for line in lines if "INUSE" in line)
+    assert inuse.split() == ["f7c8e925-6ede-4331-8fd3-ee70570772e0", "INUSE", "currently", "in", "use"]
