@@ -20,6 +20,7 @@ are not compared either. The errors are compared when the text prints an
 import contextlib
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,16 @@ _RC = re.compile(r"^\[rc=\d+\]$", re.M)
 def load(path: Path) -> str:
     """A fixture without its provenance header or the lab's trailing `[rc=N]`."""
     return _RC.sub("", strip_preamble(path.read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def utc(monkeypatch):
+    """JSON times are epoch seconds shown in the local zone; the lab guests run in UTC."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 def json_pools(name: str):
@@ -127,12 +138,8 @@ def view_pool(pool, *, names: bool, with_scan: bool = True, with_errors: bool = 
 
 
 @pytest.mark.parametrize(("text_path", "json_path"), _agreement_pairs())
-def test_text_and_json_of_the_same_pool_agree(text_path, json_path, monkeypatch):
-    # JSON times are epoch seconds shown in local time; the lab guests run in UTC.
-    monkeypatch.setenv("TZ", "UTC")
-    import time
-
-    time.tzset()
+@pytest.mark.usefixtures("utc")
+def test_text_and_json_of_the_same_pool_agree(text_path, json_path):
     names = "L" not in text_path.stem.split("zpool-status")[-1]
     with_scan = not any(text_path.as_posix().endswith(key) for key in NOT_SIMULTANEOUS)
     from_text = parse_zpool_status_text(load(text_path)).pools
@@ -201,11 +208,8 @@ def test_parse_zpool_status_json_reads_the_nested_string_form_with_class_groups(
     assert pool.error_count == 0
 
 
-def test_parse_zpool_status_json_reads_scan_stats_with_epoch_times(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    import time
-
-    time.tzset()
+@pytest.mark.usefixtures("utc")
+def test_parse_zpool_status_json_reads_scan_stats_with_epoch_times():
     pool = json_pools("mirror-missing-usb-disk-2Q-SYNTHETIC.json")[0]
     assert (pool.scan.state, pool.scan.duration_seconds, pool.scan.repaired_bytes) == (
         ScanState.FINISHED,
