@@ -183,3 +183,18 @@ else:
     assert probe.outcome is ProbeOutcome.OK, probe.reason
     assert pools.pools[0].state == "DEGRADED"
     assert [r.command.split()[1:] for r in raw][:2] == [["status", "-P", "-v"], ["status", "-v"]]
+
+
+def test_read_pools_finds_zpool_on_path(tmp_path, monkeypatch):
+    fake_zpool(tmp_path, "print('no pools available')")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    config = defaults()  # zpool_command = "zpool", looked up in PATH
+    pools, probe, _raw = read_pools(config)
+    assert (probe.outcome, pools.pools) == (ProbeOutcome.OK, ())
+
+
+def test_read_pools_without_zpool_on_path_is_no_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    pools, probe, raw = read_pools(defaults())
+    assert (pools, probe.outcome, raw) == (None, ProbeOutcome.NO_DATA, [])
+    assert probe.reason == "no zpool program ('zpool' not found in PATH)"
