@@ -113,6 +113,8 @@ def _hint(context: Context, vdev: Vdev, identity: RecordedIdentity) -> Match | N
         return None
     wanted = _normalise_model(identity.model)
     for disk in context.snapshot.disks:
+        if identity.serial and disk.serial and disk.serial != identity.serial:
+            continue  # another drive of the same model: a hint would mislead
         if disk.model and _normalise_model(disk.model) == wanted and not _holds_any_zfs_label(disk):
             return Match(
                 Location(disk),

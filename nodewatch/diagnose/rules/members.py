@@ -22,6 +22,7 @@ from nodewatch.model import (
     HEALTHY_STATES,
     OFFLINE,
     REMOVED,
+    SUSPENDED,
     UNAVAIL,
     Action,
     Finding,
@@ -37,6 +38,8 @@ _SKIP_PARENTS = frozenset({VdevType.SPARE, VdevType.REPLACING})  # spares.py and
 
 def check(context: Context) -> Iterator[Finding]:
     for pool in context.snapshot.pools:
+        if pool.state == SUSPENDED:
+            continue  # the pool-suspended finding speaks for its devices
         for placement in placements(pool):
             leaf = placement.leaf
             if placement.parent.type in _SKIP_PARENTS or placement.group is VdevType.SPARES:
@@ -110,8 +113,18 @@ def missing_member(context: Context, pool: Pool, placement: Placement) -> Findin
         pool=pool.name,
         vdev_guid=leaf.guid,
         evidence=tuple(e for e in evidence if e),
-        actions=(_reconnect_then_online(pool, placement), *_replace_actions(context, pool, placement)),
+        actions=tuple(_gone_actions(context, pool, placement)),
     )
+
+
+def _gone_actions(context: Context, pool: Pool, placement: Placement) -> list[Action]:
+    # An unused disk that fits is here: the owner has put in a replacement, so
+    # replacing onto it comes first. Otherwise reconnecting is the first thing to try.
+    online = _reconnect_then_online(pool, placement)
+    replacements = list(_replace_actions(context, pool, placement))
+    if context.has_inventory and candidates(context, pool, placement):
+        return [*replacements, online]
+    return [online, *replacements]
 
 
 def _reconnect_then_online(pool: Pool, placement: Placement) -> Action:

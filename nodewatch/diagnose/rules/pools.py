@@ -22,7 +22,7 @@ def check(context: Context) -> Iterator[Finding]:
     for pool in context.snapshot.pools:
         suspended = pool.state == SUSPENDED or context.snapshot.kstat_states.get(pool.name) == SUSPENDED
         if suspended:
-            yield suspended_pool(pool.name, pool)
+            yield suspended_pool(pool.name, pool, _absent_devices(context, pool))
             continue
         message = MESSAGE_IDS.get(pool.msgid or "")
         if message and not message.handled_by_member_rules:
@@ -33,22 +33,35 @@ def check(context: Context) -> Iterator[Finding]:
     described = {pool.name for pool in context.snapshot.pools}
     for name, state in context.snapshot.kstat_states.items():
         if state == SUSPENDED and name not in described:
-            yield suspended_pool(name, None)
+            yield suspended_pool(name, None, [])
 
 
-def suspended_pool(name: str, pool: Pool | None) -> Finding:
+def _absent_devices(context: Context, pool: Pool) -> list[str]:
+    """Members whose device is not on the node now: what fell off the bus."""
+    if not context.has_inventory:
+        return []
+    return [leaf.path or leaf.name for leaf in pool.leaves() if context.locate(leaf) is None]
+
+
+def suspended_pool(name: str, pool: Pool | None, absent: list[str]) -> Finding:
     return Finding(
         severity=Severity.CRITICAL,
         code="pool-suspended",
         summary=f"{name} is SUSPENDED: ZFS stopped all I/O to it after device failures",
         detail=(
             "Reads and writes to the pool hang until its devices come back. This typically follows a"
-            " USB disk or hub dropping off the bus. Reconnect the device (check `dmesg` for what"
-            " disappeared), then clear the pool. Files written during the failure may be reported"
-            " as permanent errors afterwards (`zpool status -v`)."
+            " USB disk or hub dropping off the bus."
+            + (f" Gone from the node: {', '.join(absent)}." if absent else "")
+            + " Reconnect the device (`dmesg` says what disappeared), then clear the pool."
+            " Files written during the failure may be reported as permanent errors afterwards"
+            " (`zpool status -v`)."
         ),
         pool=name,
-        evidence=tuple(x for x in ((pool.status or "").strip() if pool else "", f"state {SUSPENDED}") if x),
+        evidence=(
+            f"state {SUSPENDED}",
+            *(f"not on the node now: {device}" for device in absent),
+            *((" ".join(pool.status.split()),) if pool and pool.status else ()),
+        ),
         actions=(
             Action(
                 command=commands.clear(name),

@@ -168,3 +168,59 @@ def test_member_faulted_by_io_errors_is_cleared_and_onlined_before_replacement()
 @needs_checksum
 def test_after_clearing_the_fault_the_pool_needs_nothing():
     assert diagnose(lab_snapshot(*CHECKSUM, "04-after-fix")).exit_status == 0
+
+
+# ─── lab scenario 4: a member gone for good, a new blank disk put in ───
+
+GONE = ("gone-replace", "zfs23")
+
+
+@pytest.mark.skipif(not (LAB / GONE[0] / GONE[1]).is_dir(), reason="gone-replace not recorded")
+def test_gone_member_is_replaced_onto_the_new_blank_disk_first():
+    report = diagnose(lab_snapshot(*GONE, "02-missing-new-blank"))
+    first = report.findings[0]
+    assert (first.code, first.severity) == ("member-missing", model.Severity.CRITICAL)
+    new_disk = next(
+        d for d in report.snapshot.disks if d.transport is model.Transport.SATA and not d.partitions
+    )
+    assert first.actions[0].command == (
+        f"zpool replace tank {first.vdev_guid} /dev/disk/by-id/{new_disk.preferred_by_id().name}"
+    )
+    assert new_disk.preferred_by_id().name.startswith("ata-")  # the drive's name, not wwn- or a bay
+    assert first.actions[1].command == f"zpool online tank {first.vdev_guid}"
+    # The new disk is the same model but another serial: no "perhaps the same drive" hint.
+    assert not any("perhaps the same drive" in line for line in first.evidence)
+
+
+# ─── lab scenario 5: a mirror whose hot spare kicked in ───
+
+SPARE = ("mirror-spare", "zfs23")
+
+
+@pytest.mark.skipif(not (LAB / SPARE[0] / SPARE[1]).is_dir(), reason="mirror-spare not recorded")
+def test_spare_in_use_brings_the_original_back_first():
+    report = diagnose(lab_snapshot(*SPARE, "02-spare-in-use"))
+    first = report.findings[0]
+    assert (first.code, first.severity) == (
+        "spare-in-use",
+        model.Severity.WARNING,
+    )  # the spare keeps redundancy
+    guid = first.vdev_guid
+    assert first.actions[0].command == f"zpool clear tank {guid} && zpool online tank {guid}"
+    assert first.actions[-1].command == f"zpool detach tank {guid}"
+    assert diagnose(lab_snapshot(*SPARE, "03-after-fix")).exit_status == 0
+
+
+# ─── lab scenario 7: a single-disk pool on a USB stick that was pulled ───
+
+STICK = ("usb-stick-suspended", "zfs23")
+
+
+@pytest.mark.skipif(not (LAB / STICK[0] / STICK[1]).is_dir(), reason="usb-stick-suspended not recorded")
+def test_suspended_pool_names_the_stick_that_fell_off_and_says_clear():
+    report = diagnose(lab_snapshot(*STICK, "02-suspended"))
+    assert [f.code for f in report.findings if f.severity >= model.Severity.WARNING] == ["pool-suspended"]
+    first = report.findings[0]
+    assert first.actions[0].command == "zpool clear usbpool"
+    assert any(line.startswith("not on the node now: /dev/disk/by-id/usb-QEMU") for line in first.evidence)
+    assert diagnose(lab_snapshot(*STICK, "03-after-replug-clear")).exit_status == 0
