@@ -11,6 +11,7 @@ from .agent import Result
 from .record import Recorder
 from .vm import Machine
 
+COUNT = r"\d[\d.]*[KMGT]?"  # an error counter: 0, 12, 1.2K
 UNITS = {"B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
@@ -71,7 +72,7 @@ def parse_status(text: str) -> Status:
             in_config = key == "config"
             continue
         if in_config:
-            r = re.match(r"^\t( *)(\S+)\s+(\S+)(?:\s+(\S+)\s+(\S+)\s+(\S+))?\s*(.*)$", line)
+            r = re.match(rf"^\t( *)(\S+)\s+(\S+)(?:\s+({COUNT})\s+({COUNT})\s+({COUNT}))?\s*(.*)$", line)
             if r and r.group(2) != "NAME":
                 st.rows.append(
                     Row(
