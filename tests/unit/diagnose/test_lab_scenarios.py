@@ -224,3 +224,20 @@ def test_suspended_pool_names_the_stick_that_fell_off_and_says_clear():
     assert first.actions[0].command == "zpool clear usbpool"
     assert any(line.startswith("not on the node now: /dev/disk/by-id/usb-QEMU") for line in first.evidence)
     assert diagnose(lab_snapshot(*STICK, "03-after-replug-clear")).exit_status == 0
+
+
+# ─── lab scenario 6: the seed story on OpenZFS 2.1 (text only, no vdev properties) ───
+
+SEED_21 = ("seed-usb-reattach", "zfs21")
+
+
+@pytest.mark.skipif(not (LAB / SEED_21[0] / SEED_21[1]).is_dir(), reason="seed story on 2.1 not recorded")
+def test_seed_on_openzfs_2_1_is_fixed_by_export_and_import_first():
+    snapshot = lab_snapshot(*SEED_21, "02-degraded")
+    assert (snapshot.zfs_version, snapshot.pool_status.source) == ("2.1.11", model.PoolSource.TEXT)
+    first = diagnose(snapshot).findings[0]
+    assert first.code == "member-present-elsewhere"
+    assert first.disk.devnode == "/dev/sdc" and first.disk.transport is model.Transport.USB
+    assert first.actions[0].command == "zpool export bigdata && zpool import -d /dev/disk/by-id bigdata"
+    assert first.actions[-1].destructive
+    assert not any(a.command.startswith("zpool set path=") for a in first.actions)
