@@ -102,7 +102,7 @@ def _decode(hint: Any, data: Any, path: str) -> Any:
             raise DecodeError(path, f"expected an object, got {type(data).__name__}")
         _key_hint, value_hint = typing.get_args(hint)
         return {key: _decode(value_hint, item, f"{path}.{key}") for key, item in data.items()}
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _decode_dataclass(hint, data, path)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         try:

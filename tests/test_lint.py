@@ -32,3 +32,15 @@ def test_ruff_format_is_clean():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(shutil.which("mypy") is None, reason="mypy not installed: pip install -e '.[test]'")
+def test_mypy_strict_is_clean():
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "nodewatch"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

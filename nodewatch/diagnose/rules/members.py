@@ -206,7 +206,9 @@ def _member_partition(location: Location, old_path: str | None) -> Location:
     return location
 
 
-def _repath_actions(context: Context, pool: Pool, guid: int, where: Location, match: Match) -> list[Action]:
+def _repath_actions(
+    context: Context, pool: Pool, guid: int | str, where: Location, match: Match
+) -> list[Action]:
     new_path = where.best_path()
     label_check = (
         f"`zdb -l {new_path}` shows pool {pool.name!r} and guid {guid}"
