@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context, Location
 from nodewatch.diagnose.matching import Match, Strength, find_member
-from nodewatch.diagnose.replacement import candidates
+from nodewatch.diagnose.replacement import Candidate, candidates
 from nodewatch.diagnose.topology import Placement, member_id, placements, redundancy_left
 from nodewatch.model import (
     DEGRADED,
@@ -84,7 +84,7 @@ def missing_member(context: Context, pool: Pool, placement: Placement) -> Findin
     if match:
         evidence.append(match.evidence)
 
-    if (match and match.strength >= Strength.PARTUUID) or (match and _labels_unknown(context, match)):
+    if match and (match.strength >= Strength.PARTUUID or _labels_unknown(context, match)):
         if at_own_path and match.location.disk.devnode == at_own_path.disk.devnode:
             return _back_at_own_path(pool, placement, match, evidence)
         return _present_elsewhere(context, pool, placement, match, evidence)
@@ -121,8 +121,9 @@ def _gone_actions(context: Context, pool: Pool, placement: Placement) -> list[Ac
     # An unused disk that fits is here: the owner has put in a replacement, so
     # replacing onto it comes first. Otherwise reconnecting is the first thing to try.
     online = _reconnect_then_online(pool, placement)
-    replacements = list(_replace_actions(context, pool, placement))
-    if context.has_inventory and candidates(context, pool, placement):
+    found = candidates(context, pool, placement) if context.has_inventory else []
+    replacements = list(replace_actions(context, pool, placement, found))
+    if found:
         return [*replacements, online]
     return [online, *replacements]
 
@@ -326,10 +327,14 @@ def _label_lost(
     )
 
 
-def _replace_actions(context: Context, pool: Pool, placement: Placement) -> Iterator[Action]:
+def replace_actions(
+    context: Context, pool: Pool, placement: Placement, found: list[Candidate] | None = None
+) -> Iterator[Action]:
+    """Yield `zpool replace` onto the best candidate disks, or a template when there is none."""
     leaf = placement.leaf
     guid = member_id(leaf)
-    found = candidates(context, pool, placement) if context.has_inventory else []
+    if found is None:
+        found = candidates(context, pool, placement) if context.has_inventory else []
     for candidate in found[:3]:
         caveats = "; ".join(candidate.caveats)
         yield Action(
@@ -377,7 +382,7 @@ def faulted_member(context: Context, pool: Pool, placement: Placement) -> Findin
         command=commands.scrub(pool.name),
         why="Read and verify everything afterwards, to see whether errors come back.",
     )
-    replacements = list(_replace_actions(context, pool, placement))
+    replacements = list(replace_actions(context, pool, placement))
     actions = [*replacements, clear, scrub] if smart_failing else [clear, scrub, *replacements]
     if smart_failing:
         detail.append("SMART says this drive is failing: replace it rather than clearing it.")
@@ -455,7 +460,7 @@ def erring_member(context: Context, pool: Pool, placement: Placement) -> Finding
         ),
     ]
     if smart_failing:
-        actions = [*_replace_actions(context, pool, placement), *actions]
+        actions = [*replace_actions(context, pool, placement), *actions]
     return Finding(
         severity=Severity.CRITICAL if smart_failing else Severity.WARNING,
         code="member-errors",

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context
-from nodewatch.diagnose.rules.members import _replace_actions, severity_for
+from nodewatch.diagnose.rules.members import replace_actions, severity_for
 from nodewatch.diagnose.topology import member_id, placements
 from nodewatch.model import AVAIL, HEALTHY_STATES, INUSE, Action, Finding, Severity, VdevType
 
@@ -60,7 +60,7 @@ def check(context: Context) -> Iterator[Finding]:
                         check_first="SMART of the original disk is fine and `dmesg` explains the fault",
                     )
                 )
-            actions += list(_replace_actions(context, pool, placement))
+            actions += list(replace_actions(context, pool, placement))
             actions.append(
                 Action(
                     command=commands.detach(pool.name, guid),
