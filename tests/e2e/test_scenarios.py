@@ -19,7 +19,7 @@ from .lab.expect import expect
 from .lab.guestpkg import nodewatch_json
 from .lab.session import Lab
 from .lab.vm import Machine, log
-from .lab.zfs import Status, data_sha, snapshot, status, wait_scan_done, write_data
+from .lab.zfs import Status, data_sha, size_bytes, snapshot, status, wait_scan_done, write_data
 
 pytestmark = pytest.mark.e2e
 
@@ -325,7 +325,16 @@ def test_mirror_hot_spare(lab_factory: LabFactory, flavour: str) -> None:
 # ----------------------------------------------------------------- scenario 7
 
 
-@pytest.mark.parametrize("flavour", BOTH)
+ZFS21_STICK = (
+    "OpenZFS 2.1.11 here: the pulled stick's pool does not suspend within minutes, it stays ONLINE with "
+    "climbing WRITE errors (ZFS-8000-8A) and the guest stops answering (agent, nodewatch) under TCG; "
+    "recorded in tests/fixtures/lab/usb-stick-suspended/zfs21, see tests/e2e/README.md"
+)
+
+
+@pytest.mark.parametrize(
+    "flavour", ["zfs23", pytest.param("zfs21", marks=pytest.mark.skip(reason=ZFS21_STICK))]
+)
 def test_usb_stick_pulled_suspended(lab_factory: LabFactory, flavour: str) -> None:
     """A single-disk pool on a USB stick that is pulled: SUSPENDED, I/O hangs."""
     lab = lab_factory(flavour, "usb-stick-suspended")
@@ -339,9 +348,18 @@ def test_usb_stick_pulled_suspended(lab_factory: LabFactory, flavour: str) -> No
         "setsid sh -c 'dd if=/dev/urandom of=/usbpool/data/late bs=1M count=8 conv=fsync' >/dev/null 2>&1 &"
     )
     st = wait_for(m, "usbpool", lambda s: s.state == "SUSPENDED", timeout=120, what="SUSPENDED")
-    snapshot(m, lab.rec, "suspended", smart=False)
-    assert st.state == "SUSPENDED", st.text
-    assert st.msgid == "ZFS-8000-HC", st.text
+    suspended = st.state == "SUSPENDED"
+    # (On 2.1 the guest is swamped by retried writes: skip the big udev dump there.)
+    snapshot(m, lab.rec, "suspended" if suspended else "pulled-not-suspended", udev=suspended, smart=False)
+    if flavour == "zfs23":
+        assert st.state == "SUSPENDED", st.text
+        assert st.msgid == "ZFS-8000-HC", st.text
+    else:
+        # Observed on OpenZFS 2.1.11: the pool does not suspend within minutes;
+        # it stays ONLINE with climbing WRITE errors and "Permanent errors …
+        # <0x0>" (ZFS-8000-8A) while the writer retries.
+        row = st.row("usb-QEMU_QEMU_HARDDISK")
+        assert st.state == "SUSPENDED" or (size_bytes(row.write) > 0 and st.msgid == "ZFS-8000-8A"), st.text
     hang = m.run("ls /usbpool/data/ && stat /usbpool/data/late && sync -f /usbpool/data/late", timeout=10)
     log(f"I/O on the suspended pool: rc={hang.rc} after {hang.seconds:.0f} s")
     start = time.monotonic()

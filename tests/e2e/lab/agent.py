@@ -86,8 +86,10 @@ class Agent:
             return self._recv(max(0.1, deadline - time.monotonic()))
         return json.loads(line)
 
-    def sync(self, timeout: float = 3.0) -> None:
-        """Flush anything stale: only a reply carrying our fresh id counts."""
+    def sync(self, timeout: float = 20.0) -> None:
+        """Flush anything stale: only a reply carrying our fresh id counts.
+        (Generous timeout: under TCG with a pool retrying failed writes the
+        guest can take seconds to answer.)"""
         if self.sock is None:
             self._connect()
         token = random.randint(1, 2**31)
@@ -131,7 +133,15 @@ class Agent:
         deadline = start + timeout + 15
         delay = 0.05
         while True:
-            status = self.call("guest-exec-status", pid=pid)
+            try:
+                status = self.call("guest-exec-status", pid=pid)
+            except (TimeoutError, json.JSONDecodeError):
+                # A swamped guest (a pool retrying failed writes under TCG) can
+                # leave qemu-ga silent for a while: reconnect and keep polling.
+                if time.monotonic() > deadline:
+                    return Result(cmd, None, "", "guest agent stopped answering", time.monotonic() - start)
+                self._connect()
+                continue
             if status.get("exited"):
                 out = base64.b64decode(status.get("out-data", "")).decode(errors="replace")
                 err = base64.b64decode(status.get("err-data", "")).decode(errors="replace")
