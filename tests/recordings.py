@@ -60,6 +60,17 @@ def header(path: Path) -> dict[str, str]:
     return values
 
 
+def _latest_disk_files(scenario: str, flavour: str, step: str) -> dict[str, Path]:
+    directory = LAB / scenario / flavour
+    earlier = sorted(
+        {path.name.split("-udevadm-export-db")[0] for path in directory.glob("*-udevadm-export-db.txt")}
+    )
+    earlier = [name for name in earlier if name < step]
+    if not earlier:
+        raise FileNotFoundError(f"no udev recording at or before {scenario}/{flavour}/{step}")
+    return step_files(scenario, flavour, earlier[-1])
+
+
 def lab_snapshot(scenario: str, flavour: str, step: str, *, text_only: bool = False) -> model.Snapshot:
     """Given a recorded step, return the Snapshot a collection at that moment would have made.
 
@@ -75,8 +86,11 @@ def lab_snapshot(scenario: str, flavour: str, step: str, *, text_only: bool = Fa
         pool_status = attach_capacity(pool_status, parse_zpool_list_json(body(files["zpool-list-j.json"])))
     elif "zpool-list-vHpP.txt" in files:
         pool_status = attach_capacity(pool_status, parse_zpool_list_text(body(files["zpool-list-vHpP.txt"])))
+    # udev and SMART are recorded only in steps where the disks changed: a step
+    # without them sees the disks of the latest earlier step that has them.
+    disk_files = files if "udevadm-export-db.txt" in files else _latest_disk_files(scenario, flavour, step)
     smart = {}
-    for name, path in files.items():
+    for name, path in disk_files.items():
         match = re.fullmatch(r"smartctl-(sat-)?(\w+)\.json", name)
         if match:
             info = parse_smartctl_json(body(path), int(header(path).get("rc", "0")))
@@ -85,7 +99,7 @@ def lab_snapshot(scenario: str, flavour: str, step: str, *, text_only: bool = Fa
             if match[1] or devnode not in smart:
                 smart[devnode] = info
     inventory = build_inventory(
-        parse_udev_db(body(files["udevadm-export-db.txt"]), source="udevadm"),
+        parse_udev_db(body(disk_files["udevadm-export-db.txt"]), source="udevadm"),
         source="udev",
         smart_by_devnode=smart,
     )
