@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nodewatch import model
+from nodewatch.parse.by_id_listing import parse_by_id_listing
 from nodewatch.parse.inventory import build_inventory
 from nodewatch.parse.smartctl import parse_smartctl_json
 from nodewatch.parse.udev_db import parse_udev_db
@@ -87,8 +88,12 @@ def lab_snapshot(scenario: str, flavour: str, step: str, *, text_only: bool = Fa
     elif "zpool-list-vHpP.txt" in files:
         pool_status = attach_capacity(pool_status, parse_zpool_list_text(body(files["zpool-list-vHpP.txt"])))
     # udev and SMART are recorded only in steps where the disks changed: a step
-    # without them sees the disks of the latest earlier step that has them.
+    # without them sees the disks of the latest earlier step that has them, if
+    # its by-id links are the same; otherwise (the guest was too swamped to dump
+    # udev) its own by-id listing, best effort.
     disk_files = files if "udevadm-export-db.txt" in files else _latest_disk_files(scenario, flavour, step)
+    if disk_files is not files and _links(disk_files) != _links(files):
+        return _snapshot(status_file, pool_status, parse_by_id_listing(body(files["by-id.txt"])))
     smart = {}
     for name, path in disk_files.items():
         match = re.fullmatch(r"smartctl-(sat-)?(\w+)\.json", name)
@@ -103,6 +108,20 @@ def lab_snapshot(scenario: str, flavour: str, step: str, *, text_only: bool = Fa
         source="udev",
         smart_by_devnode=smart,
     )
+    return _snapshot(status_file, pool_status, inventory)
+
+
+def _links(files: dict[str, Path]) -> set[tuple[str, str]]:
+    """The step's `ls -l /dev/disk/by-id` as (name, target) pairs, dates left out."""
+    pairs = set()
+    for line in body(files["by-id.txt"]).splitlines():
+        if " -> " in line:
+            left, target = line.split(" -> ", 1)
+            pairs.add((left.split()[-1], target.strip()))
+    return pairs
+
+
+def _snapshot(status_file: Path, pool_status: model.PoolStatus, inventory: model.Inventory) -> model.Snapshot:
     version = _ZFS_VERSION.search(header(status_file).get("zfs", ""))
     return model.Snapshot(
         hostname="lab-vm",

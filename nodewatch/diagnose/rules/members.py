@@ -442,8 +442,17 @@ def erring_member(context: Context, pool: Pool, placement: Placement) -> Finding
         f"{leaf.name} of {pool.name} had {counts} errors. ZFS repaired what it could from redundancy"
         " and keeps using the disk.",
     ]
+    # Observed on OpenZFS 2.1 (lab, usb-stick-suspended/zfs21): a pulled USB stick
+    # can stay ONLINE with climbing write errors instead of suspending the pool.
+    gone = context.has_inventory and where is None
     if disk:
         detail.append(f"The disk is {words.describe(disk)}.")
+    elif gone:
+        detail.append(
+            f"Its device ({leaf.path or leaf.name}) is not on the node now: it was unplugged or fell"
+            " off the bus, and ZFS keeps failing to write to it. Reconnect it first."
+            f" {_redundancy_words(placement)}"
+        )
     detail.append(
         "Checksum errors alone often come from cables, USB bridges or memory rather than the platters."
     )
@@ -452,7 +461,9 @@ def erring_member(context: Context, pool: Pool, placement: Placement) -> Finding
         Action(
             command=commands.clear(pool.name, member_id(leaf)),
             why="Reset the counters so new errors stand out.",
-            check_first="SMART of the disk is fine (`nodewatch disks`) and `dmesg` shows no resets",
+            check_first="the device is connected again (`nodewatch disks`) and `dmesg` shows no more resets"
+            if gone
+            else "SMART of the disk is fine (`nodewatch disks`) and `dmesg` shows no resets",
         ),
         Action(
             command=commands.scrub(pool.name),
@@ -461,10 +472,12 @@ def erring_member(context: Context, pool: Pool, placement: Placement) -> Finding
     ]
     if smart_failing:
         actions = [*replace_actions(context, pool, placement), *actions]
+    critical = smart_failing or (gone and redundancy_left(placement.top) <= 0)
     return Finding(
-        severity=Severity.CRITICAL if smart_failing else Severity.WARNING,
+        severity=Severity.CRITICAL if critical else Severity.WARNING,
         code="member-errors",
-        summary=f"{pool.name}: {leaf.name} had {counts} errors",
+        summary=f"{pool.name}: {leaf.name} had {counts} errors"
+        + (", and its device is gone from the node" if gone else ""),
         detail=" ".join(detail),
         pool=pool.name,
         vdev_guid=leaf.guid,

@@ -241,3 +241,18 @@ def test_seed_on_openzfs_2_1_is_fixed_by_export_and_import_first():
     assert first.actions[0].command == "zpool export bigdata && zpool import -d /dev/disk/by-id bigdata"
     assert first.actions[-1].destructive
     assert not any(a.command.startswith("zpool set path=") for a in first.actions)
+
+
+STICK_21 = ("usb-stick-suspended", "zfs21")
+
+
+@pytest.mark.skipif(not (LAB / STICK_21[0] / STICK_21[1]).is_dir(), reason="scenario 7 on 2.1 not recorded")
+def test_pulled_stick_that_did_not_suspend_the_pool_is_said_to_be_gone():
+    # OpenZFS 2.1 in the lab: the pool stays ONLINE with climbing WRITE errors and 8A.
+    report = diagnose(lab_snapshot(*STICK_21, "02-pulled-not-suspended"))
+    codes = [f.code for f in report.findings if f.severity is model.Severity.CRITICAL]
+    assert codes == ["pool-zfs-8000-8a", "member-errors"]
+    erring = report.findings[1]
+    assert "its device is gone from the node" in erring.summary
+    assert "Reconnect it first" in erring.detail
+    assert "connected again" in erring.actions[0].check_first
