@@ -353,6 +353,9 @@ def main(argv: list[str]) -> int:
     names = argv or list(FLAVOURS)
     for name in names:
         try:
+            if image := cached_image(name):
+                _log(f"{name}: cached, nothing to build: {image.dir}")
+                continue
             image = build(name)
         except ImageUnavailable as exc:
             _log(f"!! {name}: cannot build the image: {exc}")
