@@ -9,9 +9,11 @@ from collections.abc import Callable
 import pytest
 
 from .lab.disks import Disk, GiB, behind_usb_bridge, wd_sata
+from .lab.expect import expect
+from .lab.guestpkg import NODEWATCH, nodewatch_json
 from .lab.qmp import QmpError
 from .lab.session import Lab
-from .lab.vm import log
+from .lab.vm import Machine, log
 from .lab.zfs import snapshot
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +37,7 @@ def zoo(lab: Lab) -> list[Disk]:
 def test_disks_zoo(lab_factory: Callable[[str, str], Lab], flavour: str) -> None:
     lab = lab_factory(flavour, "disks-zoo")
     disks = zoo(lab)
-    m = lab.boot(disks)
+    m = lab.boot(disks, install=True)
     rec = lab.rec
     by_id = m.sh("ls /dev/disk/by-id")
     log("by-id at boot:\n" + by_id)
@@ -58,6 +60,7 @@ def test_disks_zoo(lab_factory: Callable[[str, str], Lab], flavour: str) -> None
     if "uas" not in drivers:
         log("!! the UAS device did not bind the uas driver: recorded as it is")
     snapshot(m, rec, "boot")
+    check_nodewatch_disks(m)
     rec.save("boot", "lsblk-tran", m.run("lsblk -d -o NAME,TRAN,VENDOR,MODEL,SERIAL,WWN,SIZE"))
     rec.save("boot", "lsusb-lspci", m.run("lsusb; lsusb -t; lspci -nn"))
 
@@ -83,3 +86,41 @@ def test_disks_zoo(lab_factory: Callable[[str, str], Lab], flavour: str) -> None
     except QmpError as exc:
         sd_hotplug = str(exc)
     log(f"SD card hot-plug: {sd_hotplug}")
+
+
+# by-id name → the transport `nodewatch disks` must give the disk that carries it.
+ZOO_TRANSPORTS = {
+    "ata-WDC_WD40EFZX-68AWUN0_WD-WX62D229KY5H": "sata",
+    "usb-WDC_WD40EFZX-68AWUN0_000000123AE8-0:0": "usb",
+    "usb-QEMU_QEMU_HARDDISK_AA00000000001234-0:0": "usb",
+    "nvme-QEMU_NVMe_Ctrl_S4EWNX0R123456": "nvme",
+    "virtio-VIRTSERIAL01": "virtio",
+}
+
+
+def check_nodewatch_disks(m: Machine) -> None:
+    """`nodewatch disks` in the guest lists every disk with the right transport, plain and JSON."""
+    report = nodewatch_json(m, "disks")
+    if report is None:
+        return
+    by_name = {link["name"]: disk for disk in report["disks"] for link in disk["by_id"]}
+    for name, transport in ZOO_TRANSPORTS.items():
+        got = by_name.get(name, {}).get("transport")
+        expect(got == transport, f"nodewatch disks: {name} is {transport} (got {got})", m.name)
+    bridged = by_name.get("usb-WDC_WD40EFZX-68AWUN0_000000123AE8-0:0", {})
+    expect(
+        (bridged.get("bridge") or {}).get("driver") == "usb-storage" and not bridged.get("wwn"),
+        "nodewatch disks: the bridged WD has a usb-storage bridge and no WWN",
+        m.name,
+    )
+    expect(
+        any(disk["transport"] == "mmc" for disk in report["disks"]),
+        "nodewatch disks: the SD card is mmc",
+        m.name,
+    )
+    plain = m.run(f"{NODEWATCH} disks", timeout=120)
+    expect(
+        plain.rc == 0 and all(name in plain.out for name in ZOO_TRANSPORTS),
+        "nodewatch disks (plain) names every disk",
+        m.name,
+    )

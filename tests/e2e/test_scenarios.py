@@ -126,6 +126,7 @@ def test_seed_usb_reattach(lab_factory: LabFactory, flavour: str) -> None:
         ]
     else:
         lab_fix = ["zpool export bigdata", "zpool import -d /dev/disk/by-id bigdata"]
+    check_seed_disk_inventory(m, missing.guid)
     fixed_by_nodewatch = False
     got = diagnose_actions(m, "bigdata")
     if got is not None:
@@ -152,6 +153,35 @@ def test_seed_usb_reattach(lab_factory: LabFactory, flavour: str) -> None:
     log(f"resilvered {resilvered} bytes (data written: 16 MiB)")
     assert resilvered < 4 << 20, f"a full resilver happened: {st.fields.get('scan')}"
     assert data_sha(m, "bigdata") == sha
+
+
+def check_seed_disk_inventory(m: Machine, guid: int) -> None:
+    """`nodewatch disks` names the USB disk as a bridged WD40EFZX carrying bigdata's missing member."""
+    report = nodewatch_json(m, "disks")
+    if report is None:
+        return
+    usb = [
+        d
+        for d in report["disks"]
+        if any(link["name"] == "usb-WDC_WD40EFZX-68AWUN0_000000123AE8-0:0" for link in d["by_id"])
+    ]
+    expect(len(usb) == 1, "nodewatch disks lists the disk behind the USB bridge", m.name)
+    if not usb:
+        return
+    disk = usb[0]
+    labels = [p["zfs"] for p in disk["partitions"] if p.get("zfs")]
+    expect(
+        disk["transport"] == "usb"
+        and "WD40EFZX" in (disk.get("model") or "")
+        and disk.get("bridge") is not None,
+        "nodewatch disks: it is a USB-bridged WD40EFZX",
+        m.name,
+    )
+    expect(
+        any(z.get("pool_name") == "bigdata" and z.get("vdev_guid") == str(guid) for z in labels),
+        f"nodewatch disks: its partition is a ZFS member of bigdata with the missing vdev guid {guid}",
+        m.name,
+    )
 
 
 # ----------------------------------------------------------------- scenario 2
