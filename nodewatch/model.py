@@ -404,6 +404,31 @@ class DiskRef:
     port: str | None = None
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class FindingKey:
+    """What a finding is about, apart from its words: the same problem keeps its key from one
+    report to the next while its summary (counters, ages, device names) changes.
+
+    A pool member is named by its vdev guid, which survives renames and moves between ports;
+    only a finding about a disk outside any known member falls back to the disk's identity.
+    """
+
+    code: str
+    pool: str = ""
+    vdev_guid: Guid | None = None
+    disk: str = ""  # serial:…, by-id:…, dev:… when there is no vdev guid; "" otherwise
+
+    def __str__(self) -> str:
+        guid = "" if self.vdev_guid is None else str(self.vdev_guid)
+        return "|".join((self.code, self.pool, guid, self.disk))
+
+    @classmethod
+    def parse(cls, text: str) -> FindingKey:
+        """Return the key `str(key)` wrote."""
+        code, pool, guid, disk = text.split("|", 3)
+        return cls(code, pool, Guid(int(guid)) if guid else None, disk)
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     severity: Severity
@@ -415,6 +440,20 @@ class Finding:
     disk: DiskRef | None = None
     evidence: tuple[str, ...] = ()
     actions: tuple[Action, ...] = ()
+
+    @property
+    def key(self) -> FindingKey:
+        """The finding's identity across reports (see FindingKey)."""
+        disk = ""
+        if self.vdev_guid is None and self.disk is not None:
+            ref = self.disk
+            if ref.serial:
+                disk = f"serial:{ref.serial}"
+            elif ref.by_id:
+                disk = f"by-id:{ref.by_id}"
+            elif ref.devnode:
+                disk = f"dev:{ref.devnode}"
+        return FindingKey(self.code, self.pool or "", self.vdev_guid, disk)
 
 
 @dataclass(frozen=True, slots=True)
