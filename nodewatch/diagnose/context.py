@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from nodewatch.model import Disk, Guid, Partition, Pool, Snapshot, Vdev, VdevType
+from nodewatch.model import Disk, Guid, Partition, Pool, PoolSource, Snapshot, Vdev, VdevType
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,8 @@ class Context:
     by_path: dict[str, Location] = field(default_factory=dict)
     by_label_guid: dict[Guid, Location] = field(default_factory=dict)
     by_partuuid: dict[str, Location] = field(default_factory=dict)
+    # Answers computed once per diagnosis (unused disks, disks in pools), by name.
+    memo: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def build(cls, snapshot: Snapshot, settings: Settings, previous: Snapshot | None = None) -> Context:
@@ -100,7 +102,7 @@ class Context:
         if version is None:
             # Only OpenZFS >= 2.3 writes `zpool status -j`.
             pool_status = self.snapshot.pool_status
-            return True if pool_status and pool_status.source == "json" else None
+            return True if pool_status and pool_status.source is PoolSource.JSON else None
         return version >= (2, 2, 0)
 
     def mounted_datasets(self, pool: Pool) -> list[str]:
@@ -122,12 +124,16 @@ class Context:
 
     def disks_in_pools(self) -> set[str]:
         """Return the devnodes of every disk that is a present member of some pool."""
+        cached = self.memo.get("disks-in-pools")
+        if isinstance(cached, set):
+            return cached
         in_use = {where.disk.devnode for where in self.by_label_guid.values()}
         for pool in self.snapshot.pools:
             for leaf in pool.leaves():
                 where = self.locate(leaf)
                 if where:
                     in_use.add(where.disk.devnode)
+        self.memo["disks-in-pools"] = in_use
         return in_use
 
     def disk_of_leaf(self, vdev: Vdev) -> Disk | None:

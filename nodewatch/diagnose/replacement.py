@@ -1,19 +1,44 @@
-"""Which disk on this node could replace a member that is gone for good.
+"""Which disk on this node could replace a member that is gone for good, and the
+`zpool replace` actions onto it.
 
-Ranked as a careful person would pick: unused (no partitions, no label,
-nothing mounted), at least as large as the smallest sibling, not a known SMR
-model, not behind a USB bridge, with a by-id name that follows the drive
-rather than the bay.
+Only a whole, unused disk qualifies: never an optical drive, a device-mapper
+device (LUKS, LVM, `dm-*`), an md array, a loop/zram/RAM disk, a partition, a
+disk with partitions, file systems, mounts or another pool's label, nor a
+member of any pool. Ranked as a careful person would pick: at least as large as
+the smallest sibling, not a known SMR model, not behind a USB bridge, with a
+by-id name that follows the drive rather than the bay.
+
+The unused disks are found once per diagnosis (Context.cached); each missing
+member only filters them by size, so diagnose stays linear in the pool's size.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
+from nodewatch.diagnose import commands
 from nodewatch.diagnose.context import Context, Location
-from nodewatch.diagnose.topology import Placement
+from nodewatch.diagnose.topology import Placement, member_id
 from nodewatch.known_hardware import smr_warning
-from nodewatch.model import Disk, Pool, Transport
+from nodewatch.model import Action, Disk, Pool, Transport
+from nodewatch.parse.by_id_listing import SOURCE as BY_ID_LISTING
+
+# Kernel names of block devices that are not whole physical disks.
+_NOT_A_DISK = re.compile(r"^(sr|scd|dm-|md|loop|zram|ram|nbd|fd|rbd|zd)\d")
+_PARTITION = re.compile(r"^(sd[a-z]+|vd[a-z]+|xvd[a-z]+|hd[a-z]+)\d+$|^(nvme\d+n\d+|mmcblk\d+)p\d+$")
+# by-id kinds that name a stacked or virtual device, never a disk to partition
+_STACKED_KINDS = frozenset({"dm", "md", "lvm", "lvm-pv", "dm-name", "dm-uuid"})
+_STACKED_NAME = re.compile(r"^(dm-|md-|lvm-|raid-)", re.I)
+_OPTICAL_MODEL = re.compile(r"DVD|BD-R|BD-ROM|BDRW|CD-?R|CDDVD|BLU-?RAY|OPTICAL", re.I)
+
+UNKNOWN_USE = (
+    "only a by-id listing was given: nodewatch cannot see this disk's size, partitions or whether it is"
+    " in use (mounted, LUKS, LVM, another pool)"
+)
+REPLACE_CHECK = "the old disk is really dead or gone; if it is only unplugged, reconnect it instead"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,20 +46,44 @@ class Candidate:
     disk: Disk
     path: str  # whole-disk by-id path: ZFS partitions it itself
     caveats: tuple[str, ...]  # said next to the command
+    rank: tuple[int, ...] = ()
 
 
-def candidates(context: Context, pool: Pool, placement: Placement) -> list[Candidate]:
-    """Return the disks that could replace placement.leaf, best first."""
+def unfit_reason(disk: Disk) -> str | None:
+    """Why a disk can never be a replacement target, or None when it is a plain whole disk."""
+    name = disk.devnode.rsplit("/", 1)[-1]
+    if _NOT_A_DISK.match(name):
+        return f"{disk.devnode} is not a physical disk (optical, device-mapper, md, loop or RAM disk)"
+    if _PARTITION.match(name):
+        return f"{disk.devnode} is a partition, not a whole disk"
+    if any(link.kind in _STACKED_KINDS or _STACKED_NAME.match(link.name) for link in disk.by_id):
+        return f"{disk.devnode} is a device-mapper, LVM or md device"
+    if (disk.model and _OPTICAL_MODEL.search(disk.model)) or any(
+        _OPTICAL_MODEL.search(link.name) for link in disk.by_id
+    ):
+        return f"{disk.devnode} is an optical drive"
+    if disk.transport is Transport.MMC:
+        return f"{disk.devnode} is an SD/MMC card"
+    if disk.partitions:
+        return f"{disk.devnode} has partitions or a file system"
+    return None
+
+
+def unused_disks(context: Context) -> list[Candidate]:
+    """Every whole, unused disk on the node, ranked, with its caveats; computed once per diagnosis."""
+    cached = context.memo.get("unused-disks")
+    if cached is not None:
+        return cast(list[Candidate], cached)
     in_use = context.disks_in_pools()
-    minimum = _smallest_sibling_size(context, placement)
-    ranked: list[tuple[tuple[int, ...], Candidate]] = []
+    by_id_only = listing_only(context)
+    found: list[Candidate] = []
     for disk in context.snapshot.disks:
-        if disk.devnode in in_use or disk.partitions or disk.transport in (Transport.MMC,):
-            continue
-        if minimum and disk.size_bytes is not None and disk.size_bytes < minimum:
+        if disk.devnode in in_use or unfit_reason(disk):
             continue
         preferred = disk.preferred_by_id()
         caveats = []
+        if by_id_only:
+            caveats.append(UNKNOWN_USE)
         smr = smr_warning(disk.model)
         if smr:
             caveats.append(smr)
@@ -44,13 +93,37 @@ def candidates(context: Context, pool: Pool, placement: Placement) -> list[Candi
             caveats.append(
                 f"{preferred.name} names the USB bay, not the drive: it changes if bays are swapped"
             )
-        if minimum and disk.size_bytes is None:
-            caveats.append(f"its size is unknown here: it must be at least {minimum} bytes")
-        rank = (bool(smr), disk.transport is Transport.USB, bool(preferred and preferred.positional))
+        positional = bool(preferred and preferred.positional)
+        rank = (int(bool(smr)), int(disk.transport is Transport.USB), int(positional))
         path = preferred.path if preferred else disk.devnode
-        ranked.append((tuple(int(flag) for flag in rank), Candidate(disk, path, tuple(caveats))))
+        found.append(Candidate(disk, path, tuple(caveats), rank))
+    found.sort(key=lambda candidate: (candidate.rank, candidate.path))
+    context.memo["unused-disks"] = found
+    return found
+
+
+def candidates(context: Context, pool: Pool, placement: Placement) -> list[Candidate]:
+    """Return the disks that could replace placement.leaf, best first."""
     del pool
-    return [candidate for _rank, candidate in sorted(ranked, key=lambda item: (item[0], item[1].path))]
+    minimum = _smallest_sibling_size(context, placement)
+    out = []
+    for candidate in unused_disks(context):
+        size = candidate.disk.size_bytes
+        if minimum and size is not None and size < minimum:
+            continue
+        if minimum and size is None and not listing_only(context):
+            unknown = f"its size is unknown here: it must be at least {minimum} bytes"
+            caveats = (*candidate.caveats, unknown)
+            out.append(Candidate(candidate.disk, candidate.path, caveats, candidate.rank))
+        else:
+            out.append(candidate)
+    return out
+
+
+def listing_only(context: Context) -> bool:
+    """True when the disks come from an `ls -l /dev/disk/by-id` paste: no sizes, no usage, no labels."""
+    inventory = context.snapshot.inventory
+    return inventory is not None and inventory.source == BY_ID_LISTING
 
 
 def _smallest_sibling_size(context: Context, placement: Placement) -> int | None:
@@ -61,3 +134,36 @@ def _smallest_sibling_size(context: Context, placement: Placement) -> int | None
             if where and where.disk.size_bytes:
                 sizes.append(where.disk.size_bytes)
     return min(sizes) if sizes else None
+
+
+def replace_actions(
+    context: Context, pool: Pool, placement: Placement, found: list[Candidate] | None = None
+) -> Iterator[Action]:
+    """Yield `zpool replace` onto the best candidate disks, or a template when there is none."""
+    guid = member_id(placement.leaf)
+    if found is None:
+        found = candidates(context, pool, placement) if context.has_inventory else []
+    for candidate in found[:3]:
+        caveats = "; ".join(candidate.caveats)
+        check = REPLACE_CHECK
+        if listing_only(context):
+            check += (
+                f"; `lsblk -f {candidate.disk.devnode}` shows no partitions, file system or holders and"
+                " it is at least as large as the other members"
+            )
+        yield Action(
+            command=commands.replace(pool.name, guid, candidate.path),
+            why=f"Rebuild the member onto {candidate.disk.devnode}"
+            f" ({candidate.disk.model or 'unknown model'}), "
+            + ("a disk with no partitions in the listing" if listing_only(context) else "an unused disk")
+            + "; ZFS partitions it and resilvers."
+            + (f" Caveat: {caveats}." if caveats else ""),
+            check_first=check,
+        )
+    if not found:
+        yield Action(
+            command=commands.replace(pool.name, guid, "/dev/disk/by-id/NEW-DISK"),
+            why="After attaching a new disk at least as large as the others: replace NEW-DISK with its"
+            " by-id name (`nodewatch disks` lists it). ZFS partitions it and resilvers.",
+            check_first=REPLACE_CHECK,
+        )

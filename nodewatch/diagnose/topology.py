@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from nodewatch.model import HEALTHY_STATES, Pool, Vdev, VdevType
+from nodewatch.model import DEGRADED, HEALTHY_STATES, Pool, Vdev, VdevType
 
 CLASS_GROUPS = frozenset({VdevType.LOGS, VdevType.CACHE, VdevType.SPECIAL, VdevType.DEDUP, VdevType.SPARES})
 _PARITY = {VdevType.RAIDZ1: 1, VdevType.RAIDZ2: 2, VdevType.RAIDZ3: 3}
@@ -70,7 +70,7 @@ def unhealthy_members(top: Vdev) -> int:
         if member.type is VdevType.SPARE:
             # spare-N serves data when either side is healthy
             count += 0 if any(m.state in HEALTHY_STATES for m in member.children) else 1
-        elif member.state not in HEALTHY_STATES and member.state != "DEGRADED":
+        elif member.state not in HEALTHY_STATES and member.state != DEGRADED:
             count += 1
     return count
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from nodewatch.diagnose.context import Context
-from nodewatch.model import Finding, ProbeOutcome, Severity
+from nodewatch.model import SUSPENDED, Finding, ProbeOutcome, Severity
 
 
 def check(context: Context) -> Iterator[Finding]:
@@ -18,7 +18,7 @@ def check(context: Context) -> Iterator[Finding]:
             if probe.outcome is ProbeOutcome.NO_DATA:
                 yield Finding(Severity.INFO, "zfs-not-present", f"ZFS is not present on this node: {reason}")
             else:
-                suspended = [name for name, state in snapshot.kstat_states.items() if state == "SUSPENDED"]
+                suspended = [name for name, state in snapshot.kstat_states.items() if state == SUSPENDED]
                 yield Finding(
                     Severity.UNKNOWN,
                     "pools-unavailable",

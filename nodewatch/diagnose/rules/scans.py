@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from nodewatch.diagnose import commands
 from nodewatch.diagnose.context import Context
-from nodewatch.model import Action, Finding, Pool, Scan, ScanFunction, ScanState, Severity
+from nodewatch.model import ONLINE, Action, Finding, Pool, Scan, ScanFunction, ScanState, Severity
 
 
 def check(context: Context) -> Iterator[Finding]:
@@ -18,7 +18,7 @@ def check(context: Context) -> Iterator[Finding]:
         if scan.state is ScanState.IN_PROGRESS:
             yield _in_progress(pool, scan)
             continue
-        if pool.state != "ONLINE":
+        if pool.state != ONLINE:
             continue  # fix the pool first; a scrub of a degraded pool is not the advice
         last_scrub = scan.end_time if scan.function is ScanFunction.SCRUB else None
         if scan.function is ScanFunction.NONE or scan.state is ScanState.NONE:

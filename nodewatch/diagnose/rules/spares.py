@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context
-from nodewatch.diagnose.rules.members import replace_actions, severity_for
+from nodewatch.diagnose.replacement import replace_actions
+from nodewatch.diagnose.risk import severity_for
 from nodewatch.diagnose.topology import member_id, placements
 from nodewatch.model import AVAIL, HEALTHY_STATES, INUSE, Action, Finding, Severity, VdevType
 

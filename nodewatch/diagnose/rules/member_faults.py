@@ -1,0 +1,142 @@
+"""Members that are present but not serving, or serving with errors: FAULTED,
+OFFLINE, erring, or in a state nodewatch does not know."""
+
+from __future__ import annotations
+
+from nodewatch.diagnose import commands, words
+from nodewatch.diagnose.context import Context
+from nodewatch.diagnose.replacement import replace_actions
+from nodewatch.diagnose.risk import redundancy_words, severity_for
+from nodewatch.diagnose.topology import Placement, member_id, redundancy_left
+from nodewatch.model import Action, Finding, Pool, Severity, Transport
+
+
+def faulted_member(context: Context, pool: Pool, placement: Placement) -> Finding:
+    leaf = placement.leaf
+    guid = member_id(leaf)
+    where = context.locate(leaf)
+    disk = where.disk if where else None
+    smart_failing = bool(disk and disk.smart and disk.smart.passed is False)
+    detail = [
+        f"ZFS stopped using {leaf.name} of {pool.name}"
+        + (f" ({leaf.note.strip()})" if leaf.note else "")
+        + f" after {leaf.read_errors} read, {leaf.write_errors} write and {leaf.checksum_errors}"
+        " checksum errors.",
+        redundancy_words(placement),
+    ]
+    if disk:
+        detail.append(f"The disk is {words.describe(disk)}.")
+        if disk.transport is Transport.USB:
+            detail.append("USB bridges reset under load: check `dmesg` for resets before blaming the drive.")
+    clear = Action(
+        command=commands.clear_and_online(pool.name, guid),
+        why="Reset its error state and let ZFS use it again; ZFS resilvers what it missed.",
+        check_first="SMART is fine and the errors were transient (a cable, a USB reset): see `dmesg`",
+    )
+    scrub = Action(
+        command=commands.scrub(pool.name),
+        why="Read and verify everything afterwards, to see whether errors come back.",
+    )
+    replacements = list(replace_actions(context, pool, placement))
+    actions = [*replacements, clear, scrub] if smart_failing else [clear, scrub, *replacements]
+    if smart_failing:
+        detail.append("SMART says this drive is failing: replace it rather than clearing it.")
+    return Finding(
+        severity=severity_for(placement),
+        code="member-faulted",
+        summary=f"{pool.name}: {leaf.name} is FAULTED" + (f" ({leaf.note.strip()})" if leaf.note else ""),
+        detail=" ".join(detail),
+        pool=pool.name,
+        vdev_guid=leaf.guid,
+        disk=words.disk_ref(disk) if disk else None,
+        evidence=(f"{leaf.name} {leaf.state} {leaf.read_errors} {leaf.write_errors} {leaf.checksum_errors}",),
+        actions=tuple(actions),
+    )
+
+
+def unknown_state(pool: Pool, placement: Placement) -> Finding:
+    leaf = placement.leaf
+    return Finding(
+        severity=Severity.UNKNOWN,
+        code="vdev-state-unknown",
+        summary=f"{pool.name}: {leaf.name} is in a state nodewatch does not know: {leaf.state!r}",
+        detail="A newer ZFS may print states nodewatch has not learned yet. Please report it with"
+        " the output of `zpool status -P -v`.",
+        pool=pool.name,
+        vdev_guid=leaf.guid,
+        evidence=(f"{leaf.name} {leaf.state} {leaf.note}".strip(),),
+        actions=(Action(command=commands.status_verbose(pool.name), why="See the full status."),),
+    )
+
+
+def offline(pool: Pool, placement: Placement) -> Finding:
+    leaf = placement.leaf
+    guid = member_id(leaf)
+    return Finding(
+        severity=severity_for(placement),
+        code="member-offline",
+        summary=f"{pool.name}: {leaf.name} was taken offline",
+        detail=f"Someone ran `zpool offline` on it. {redundancy_words(placement)}",
+        pool=pool.name,
+        vdev_guid=leaf.guid,
+        actions=(
+            Action(
+                command=commands.online(pool.name, guid),
+                why="Bring it back; ZFS resilvers what it missed.",
+            ),
+        ),
+    )
+
+
+def erring_member(context: Context, pool: Pool, placement: Placement) -> Finding:
+    leaf = placement.leaf
+    where = context.locate(leaf)
+    disk = where.disk if where else None
+    counts = f"{leaf.read_errors} read, {leaf.write_errors} write, {leaf.checksum_errors} checksum"
+    detail = [
+        f"{leaf.name} of {pool.name} had {counts} errors. ZFS repaired what it could from redundancy"
+        " and keeps using the disk.",
+    ]
+    # Observed on OpenZFS 2.1 (lab, usb-stick-suspended/zfs21): a pulled USB stick
+    # can stay ONLINE with climbing write errors instead of suspending the pool.
+    gone = context.has_inventory and where is None
+    if disk:
+        detail.append(f"The disk is {words.describe(disk)}.")
+    elif gone:
+        detail.append(
+            f"Its device ({leaf.path or leaf.name}) is not on the node now: it was unplugged or fell"
+            " off the bus, and ZFS keeps failing to write to it. Reconnect it first."
+            f" {redundancy_words(placement)}"
+        )
+    detail.append(
+        "Checksum errors alone often come from cables, USB bridges or memory rather than the platters."
+    )
+    smart_failing = bool(disk and disk.smart and disk.smart.passed is False)
+    actions = [
+        Action(
+            command=commands.clear(pool.name, member_id(leaf)),
+            why="Reset the counters so new errors stand out.",
+            check_first="the device is connected again (`nodewatch disks`) and `dmesg` shows no more resets"
+            if gone
+            else "SMART of the disk is fine (`nodewatch disks`) and `dmesg` shows no resets",
+        ),
+        Action(
+            command=commands.scrub(pool.name),
+            why="Verify every block again; errors that recur mean hardware.",
+        ),
+    ]
+    if smart_failing:
+        actions = [*replace_actions(context, pool, placement), *actions]
+    critical = smart_failing or (gone and redundancy_left(placement.top) <= 0)
+    return Finding(
+        severity=Severity.CRITICAL if critical else Severity.WARNING,
+        code="member-errors",
+        summary=f"{pool.name}: {leaf.name} had {counts} errors"
+        + (", and its device is gone from the node" if gone else ""),
+        detail=" ".join(detail),
+        pool=pool.name,
+        vdev_guid=leaf.guid,
+        disk=words.disk_ref(disk) if disk else None,
+        evidence=(f"{leaf.name} {leaf.state} {leaf.read_errors} {leaf.write_errors} {leaf.checksum_errors}",),
+        actions=tuple(actions),
+    )

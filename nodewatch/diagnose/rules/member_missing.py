@@ -1,0 +1,106 @@
+"""A member ZFS cannot open (UNAVAIL, REMOVED, not present): is its disk here under
+another name (member_moved), here without its label, or gone?"""
+
+from __future__ import annotations
+
+from nodewatch.diagnose import commands, words
+from nodewatch.diagnose.context import Context, Location
+from nodewatch.diagnose.matching import Match, Strength, find_member
+from nodewatch.diagnose.replacement import candidates, replace_actions
+from nodewatch.diagnose.risk import redundancy_words, severity_for
+from nodewatch.diagnose.rules import member_moved
+from nodewatch.diagnose.topology import Placement, member_id
+from nodewatch.model import Action, Finding, Pool
+
+
+def missing_member(context: Context, pool: Pool, placement: Placement) -> Finding:
+    leaf = placement.leaf
+    guid_text = str(member_id(leaf))
+    match = find_member(context, leaf) if context.has_inventory else None
+    at_own_path = context.locate(leaf)
+    evidence = [f"{leaf.name} {leaf.state} {leaf.note}".strip(), words.recorded_as(leaf)]
+    if match:
+        evidence.append(match.evidence)
+
+    if match and (match.strength >= Strength.PARTUUID or member_moved.labels_unknown(context, match)):
+        if at_own_path and match.location.disk.devnode == at_own_path.disk.devnode:
+            return member_moved.back_at_own_path(pool, placement, match, evidence)
+        return member_moved.present_elsewhere(context, pool, placement, match, evidence)
+    if match and match.strength is Strength.DRIVE:
+        return _label_lost(context, pool, placement, match, evidence)
+
+    summary = f"{pool.name}: member {guid_text} is {leaf.state} and its disk is not on this node"
+    detail = [
+        f"ZFS cannot open member {guid_text} of {pool.name}"
+        + (f" ({words.recorded_as(leaf)})." if words.recorded_as(leaf) else "."),
+        redundancy_words(placement),
+    ]
+    if not context.has_inventory:
+        detail.append("No disk inventory was given, so nodewatch cannot tell whether the disk is here.")
+    if match and match.strength is Strength.HINT:
+        detail.append(f"Hint: {match.evidence}. Check with `zdb -l` before treating it as new.")
+    detail.append(
+        "If the disk is only disconnected (cable, USB dock, power), reconnect it and run"
+        " `nodewatch diagnose` again: a reconnected disk needs no full resilver."
+    )
+    return Finding(
+        severity=severity_for(placement),
+        code="member-missing",
+        summary=summary,
+        detail=" ".join(detail),
+        pool=pool.name,
+        vdev_guid=leaf.guid,
+        evidence=tuple(e for e in evidence if e),
+        actions=tuple(_gone_actions(context, pool, placement)),
+    )
+
+
+def _gone_actions(context: Context, pool: Pool, placement: Placement) -> list[Action]:
+    # An unused disk that fits is here: the owner has put in a replacement, so
+    # replacing onto it comes first. Otherwise reconnecting is the first thing to try.
+    online = _reconnect_then_online(pool, placement)
+    found = candidates(context, pool, placement) if context.has_inventory else []
+    replacements = list(replace_actions(context, pool, placement, found))
+    if found:
+        return [*replacements, online]
+    return [online, *replacements]
+
+
+def _reconnect_then_online(pool: Pool, placement: Placement) -> Action:
+    # Safe whatever happened: fails harmlessly if the disk is still away.
+    return Action(
+        command=commands.online(pool.name, member_id(placement.leaf)),
+        why="After reconnecting the disk: reopen it; ZFS resilvers only what it missed."
+        " (ZED often does this by itself when the disk comes back at the same path.)",
+        check_first="the disk is connected again and shows in `nodewatch disks`",
+    )
+
+
+def _label_lost(
+    context: Context, pool: Pool, placement: Placement, match: Match, evidence: list[str]
+) -> Finding:
+    leaf = placement.leaf
+    guid = member_id(leaf)
+    disk = match.location.disk
+    disk_path = Location(disk).best_path()
+    return Finding(
+        severity=severity_for(placement),
+        code="member-label-lost",
+        summary=f"{pool.name}: member {guid} is {leaf.state}; its drive is here but carries no ZFS label",
+        detail=(
+            f"{match.evidence}, but none of its partitions carries the ZFS label of {pool.name}: the"
+            f" label was wiped or the drive was repartitioned. {words.describe(disk)}. It has to be"
+            f" resilvered completely. {redundancy_words(placement)}"
+        ),
+        pool=pool.name,
+        vdev_guid=leaf.guid,
+        disk=words.disk_ref(disk),
+        evidence=tuple(e for e in evidence if e),
+        actions=(
+            Action(
+                command=commands.replace(pool.name, guid, disk_path),
+                why="Rebuild the member onto the same drive (ZFS repartitions it; full resilver).",
+                check_first=f"nothing on {disk.devnode} is needed any more: its contents will be overwritten",
+            ),
+        ),
+    )

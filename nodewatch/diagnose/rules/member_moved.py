@@ -1,0 +1,177 @@
+"""A missing member whose disk is here under another name, or back at its own path.
+
+The central case (shared/DESIGN.md): a member is UNAVAIL because the path ZFS
+knows is gone, while the same disk is present under another name. Its label
+proves it; the fix that works is pointing ZFS at the new path, never
+`zpool replace` (refused onto the same disk, or a needless full resilver).
+Every fix below was tried on a real pool: shared/lab/NOTES.md.
+"""
+
+from __future__ import annotations
+
+from nodewatch.diagnose import commands, words
+from nodewatch.diagnose.context import Context, Location
+from nodewatch.diagnose.matching import Match, Strength
+from nodewatch.diagnose.risk import redundancy_words, severity_for
+from nodewatch.diagnose.topology import Placement, member_id
+from nodewatch.model import Action, Finding, Pool
+from nodewatch.parse.by_id_listing import SOURCE as BY_ID_LISTING
+
+
+def labels_unknown(context: Context, match: Match) -> bool:
+    """A by-id listing carries no labels: a drive match there is as good as we can get."""
+    return (
+        match.strength is Strength.DRIVE
+        and context.snapshot.inventory is not None
+        and (context.snapshot.inventory.source == BY_ID_LISTING)
+    )
+
+
+def present_elsewhere(
+    context: Context, pool: Pool, placement: Placement, match: Match, evidence: list[str]
+) -> Finding:
+    leaf = placement.leaf
+    guid = member_id(leaf)
+    disk = match.location.disk
+    where = _member_partition(match.location, leaf.was_path or leaf.path)
+    new_path = where.best_path()
+    new_name = new_path.rsplit("/", 1)[-1]
+    old_path = leaf.was_path or leaf.path
+    detail = [
+        f"ZFS cannot open member {guid} of {pool.name}: it looks for {old_path}, which no longer exists.",
+        f"{words.recorded_as(leaf)}." if leaf.devid else "",
+        f"That disk is here: {words.describe(disk)}.",
+        words.why_renamed(disk, old_path),
+        words.siblings_differ(disk, [context.disk_of_leaf(v) for v in placement.top.walk() if v is not leaf]),
+        f"{match.evidence}: the same disk with its data, so it only needs to be shown its new path"
+        " — no full resilver."
+        if match.strength >= Strength.PARTUUID
+        else f"{match.evidence}.",
+        redundancy_words(placement),
+    ]
+    if pool.action and "replace" in pool.action.lower():
+        detail.append(
+            f"ZFS's own advice ({pool.action.strip()!r}) is the wrong move here: `zpool replace` onto"
+            ' the same disk is refused ("is part of active pool"), and forcing it costs a full resilver.'
+        )
+    positional = any(link.positional for link in where.partition.by_id) if where.partition else False
+    if positional:
+        detail.append(
+            f"{new_path.rsplit('/', 1)[-1]} names the USB bay, not the drive: if disks are moved between"
+            " bays the names swap. /dev/disk/by-partuuid/ names follow the partition instead."
+        )
+    return Finding(
+        severity=severity_for(placement),
+        code="member-present-elsewhere",
+        summary=f"{pool.name}: member {guid} is {leaf.state}, but its disk is here as {new_name}",
+        detail=" ".join(d for d in detail if d),
+        pool=pool.name,
+        vdev_guid=leaf.guid,
+        disk=words.disk_ref(disk),
+        evidence=tuple(e for e in evidence if e),
+        actions=tuple(_repath_actions(context, pool, guid, where, match)),
+    )
+
+
+def _member_partition(location: Location, old_path: str | None) -> Location:
+    """For a drive matched as a whole, pick the partition the old path named (-partN), else part 1."""
+    if location.partition or not location.disk.partitions:
+        return location
+    wanted = 1
+    if old_path and "-part" in old_path:
+        suffix = old_path.rsplit("-part", 1)[1]
+        wanted = int(suffix) if suffix.isdigit() else 1
+    for partition in location.disk.partitions:
+        if partition.number == wanted:
+            return Location(location.disk, partition)
+    return location
+
+
+def _repath_actions(
+    context: Context, pool: Pool, guid: int | str, where: Location, match: Match
+) -> list[Action]:
+    new_path = where.best_path()
+    label_check = (
+        f"`zdb -l {new_path}` shows pool {pool.name!r} and guid {guid}"
+        if match.strength < Strength.PARTUUID
+        else None
+    )
+    vdev_properties = context.has_vdev_properties()
+    version = context.snapshot.zfs_version or "unknown"
+    set_path = Action(
+        command=commands.set_path_and_online(pool.name, guid, new_path),
+        why="Point ZFS at the disk's current name and bring it online; only the writes it missed are"
+        " resilvered and the pool stays imported"
+        + ("." if vdev_properties else f" (needs OpenZFS ≥ 2.2; this node has {version})."),
+        check_first=label_check,
+    )
+    mounted = context.mounted_datasets(pool)
+    if context.is_root_pool(pool):
+        export_check = (
+            f"{pool.name} holds the root file system and cannot be exported while the system runs"
+            " from it: run this from a rescue system or the initrd shell."
+        )
+    elif mounted:
+        shown = ", ".join(mounted[:5]) + (" …" if len(mounted) > 5 else "")
+        export_check = (
+            f"Nothing may use {pool.name} while it is exported: stop what uses {shown}."
+            " Export refuses a busy pool, so a failed export changes nothing."
+        )
+    else:
+        export_check = "Nothing may use the pool while it is exported; export refuses a busy pool."
+    export_import = Action(
+        command=commands.export_import(pool.name),
+        why="Re-import: ZFS scans /dev/disk/by-id, finds the member by its label and records the path"
+        " it found. Works on every OpenZFS version.",
+        check_first="; ".join(c for c in (label_check, export_check) if c),
+    )
+    last_resort = Action(
+        command=commands.labelclear_then_replace(
+            pool.name,
+            guid,
+            new_path,
+            Location(where.disk).best_path(),
+        ),
+        why="Last resort, only if both of the above fail: wipes this disk's label and rebuilds it"
+        " completely from the other members (a full resilver, hours on a large disk).",
+        check_first=f"{_redundancy_after(pool)}; the commands above really failed",
+        destructive=True,
+    )
+    if vdev_properties:
+        return [set_path, export_import, last_resort]
+    if vdev_properties is None:  # version unknown: the fix that works everywhere first
+        return [export_import, set_path, last_resort]
+    return [export_import, last_resort]
+
+
+def _redundancy_after(pool: Pool) -> str:
+    return f"every other member of {pool.name} is ONLINE (the rebuild reads them all)"
+
+
+def back_at_own_path(pool: Pool, placement: Placement, match: Match, evidence: list[str]) -> Finding:
+    leaf = placement.leaf
+    guid = member_id(leaf)
+    disk = match.location.disk
+    return Finding(
+        severity=severity_for(placement),
+        code="member-back",
+        summary=f"{pool.name}: member {guid} is {leaf.state}, but its disk is back at the same path",
+        detail=(
+            f"{words.describe(disk)} is present at {leaf.path} and {match.evidence}."
+            " ZFS has not reopened it by itself. " + redundancy_words(placement)
+        ),
+        pool=pool.name,
+        vdev_guid=leaf.guid,
+        disk=words.disk_ref(disk),
+        evidence=tuple(e for e in evidence if e),
+        actions=(
+            Action(
+                command=commands.online(pool.name, guid),
+                why="Reopen the disk; ZFS resilvers only what it missed while it was away.",
+            ),
+            Action(
+                command=commands.clear_and_online(pool.name, guid),
+                why="If online alone leaves it faulted: clear its error state, then online it.",
+            ),
+        ),
+    )
