@@ -1,61 +1,201 @@
-"""The configuration: one schema, defaults for everything, errors that name the key and the file.
+"""The configuration: typed sections, one source of defaults, errors that name the key and the file.
 
-The schema below is the single source of truth: it validates the TOML file,
-and it writes config.example.toml (`nodewatch config-example`; a test checks
-the committed file is current).
+Each section is a frozen dataclass; a field's default IS the default (nowhere
+else), its metadata holds the description and limits. The same classes
+validate the TOML file and write config.example.toml (`nodewatch
+config-example`; a test checks the committed file is current).
+
+List values (alerts.urls) are tuples, so a loaded Config cannot change under
+the service that holds it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import tomllib
-from dataclasses import dataclass
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 DEFAULT_PATH = Path("/etc/nodewatch/config.toml")
+DEFAULT_WEB_PORT = 8427  # nodewatch's documented port
+
+# What a value must satisfy besides its type; returns the problem, or None.
+Check = Callable[[Any], "str | None"]
+
+
+def setting(
+    default: Any,
+    description: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    choices: tuple[str, ...] = (),
+    check: Check | None = None,
+) -> Any:
+    """A config key: its default, the sentence the example file shows, and its limits."""
+    limits = {"minimum": minimum, "maximum": maximum, "choices": choices, "check": check}
+    return field(default=default, metadata={"description": description, **limits})
+
+
+def _command(value: str) -> str | None:
+    return "must not be empty" if not value.strip() else None
+
+
+def _absolute_path(value: str) -> str | None:
+    return None if value.startswith("/") else "must be an absolute path (starting with /)"
+
+
+def _optional_absolute_path(value: str) -> str | None:
+    return None if value == "" else _absolute_path(value)
+
+
+def _url(value: str) -> str | None:
+    scheme, separator, rest = value.partition("://")
+    if not separator or not scheme or not rest:
+        return f"must be an apprise URL like mailto://… or ntfy://…, got {value!r}"
+    return None
+
+
+def _listen(value: str) -> str | None:
+    host, separator, port = value.rpartition(":")
+    if not separator or not host:
+        return f"must be HOST:PORT (like 127.0.0.1:{DEFAULT_WEB_PORT}), got {value!r}"
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        return f"must end in a port 1 to 65535, got {value!r}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
-class Setting:
-    type: type
+class ZfsSettings:
+    zpool_command: str = setting(
+        "zpool", "The zpool program: a name looked up in PATH, or a full path.", check=_command
+    )
+    timeout_seconds: float = setting(
+        20.0,
+        "How long one `zpool` call may take. A suspended pool can hang it;"
+        " past this, the last good data is kept and marked stale.",
+        minimum=1,
+        maximum=3600,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SmartSettings:
+    enabled: bool = setting(True, "Read SMART data with smartctl (needs root or CAP_SYS_RAWIO).")
+    smartctl_command: str = setting(
+        "smartctl", "The smartctl program: a name in PATH or a full path.", check=_command
+    )
+    timeout_seconds: float = setting(
+        30.0,
+        "How long one smartctl call may take (some USB bridges stall for a minute).",
+        minimum=1,
+        maximum=3600,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnoseSettings:
+    scrub_overdue_days: int = setting(
+        35, "Warn when a pool's last scrub finished longer ago than this.", minimum=1, maximum=3650
+    )
+    capacity_warning_percent: int = setting(
+        80, "Warn when a pool is at least this full.", minimum=1, maximum=100
+    )
+    capacity_critical_percent: int = setting(
+        90, "Critical when a pool is at least this full.", minimum=1, maximum=100
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSettings:
+    collect_interval_seconds: float = setting(
+        60.0, "`nodewatch serve`: how often to look at the pools and disks.", minimum=5, maximum=86400
+    )
+    kstat_interval_seconds: float = setting(
+        5.0,
+        "How often to read the pools' kernel state (cheap; notices a suspended pool even when zpool hangs).",
+        minimum=1,
+        maximum=3600,
+    )
+    smart_interval_hours: float = setting(
+        6.0, "How often to read SMART (a disk in standby is never woken).", minimum=0.25, maximum=720
+    )
+    state_directory: str = setting(
+        "/var/lib/nodewatch", "Where the service keeps its history (SQLite).", check=_absolute_path
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AlertsSettings:
+    urls: tuple[str, ...] = setting(
+        (), "Where alerts go: apprise URLs (https://github.com/caronc/apprise/wiki).", check=_url
+    )
+    urls_file: str = setting(
+        "",
+        "A file with more apprise URLs, one per line (keeps secrets out of this file).",
+        check=_optional_absolute_path,
+    )
+    min_severity: str = setting(
+        "warning", "Alert on findings at least this severe.", choices=("info", "warning", "critical")
+    )
+    renotify_hours: float = setting(
+        24.0, "Remind of a problem that is still there after this long.", minimum=1, maximum=8760
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WebSettings:
+    listen: str = setting(
+        f"127.0.0.1:{DEFAULT_WEB_PORT}",
+        "Address of the status page and /metrics: HOST:PORT. 0.0.0.0 exposes it to the network.",
+        check=_listen,
+    )
+    basic_auth_user: str = setting("", "User name for HTTP basic auth; empty = no auth.")
+    basic_auth_password_hash_file: str = setting(
+        "",
+        "File holding the password hash for basic_auth_user.",
+        check=_optional_absolute_path,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    zfs: ZfsSettings = field(default_factory=ZfsSettings)
+    smart: SmartSettings = field(default_factory=SmartSettings)
+    diagnose: DiagnoseSettings = field(default_factory=DiagnoseSettings)
+    service: ServiceSettings = field(default_factory=ServiceSettings)
+    alerts: AlertsSettings = field(default_factory=AlertsSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    path: Path | None = None  # the file it came from; None = built-in defaults
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One key of the schema, as read from a section's dataclass."""
+
+    name: str
+    kind: Any  # str, int, float, bool, or tuple[str, ...]
     default: Any
     description: str
-    minimum: float | None = None
+    minimum: float | None
+    maximum: float | None
+    choices: tuple[str, ...]
+    check: Check | None
 
 
-SCHEMA: dict[str, dict[str, Setting]] = {
-    "zfs": {
-        "zpool_command": Setting(
-            str, "zpool", "The zpool program: a name looked up in PATH, or a full path."
-        ),
-        "timeout_seconds": Setting(
-            float,
-            20.0,
-            "How long one `zpool` call may take. A suspended pool can hang it;"
-            " past this, the last good data is kept and marked stale.",
-            minimum=1,
-        ),
-    },
-    "smart": {
-        "enabled": Setting(bool, True, "Read SMART data with smartctl (needs root or CAP_SYS_RAWIO)."),
-        "smartctl_command": Setting(str, "smartctl", "The smartctl program: a name in PATH or a full path."),
-        "timeout_seconds": Setting(
-            float,
-            30.0,
-            "How long one smartctl call may take (some USB bridges stall for a minute).",
-            minimum=1,
-        ),
-    },
-    "diagnose": {
-        "scrub_overdue_days": Setting(
-            int, 35, "Warn when a pool's last scrub finished longer ago than this.", minimum=1
-        ),
-        "capacity_warning_percent": Setting(int, 80, "Warn when a pool is at least this full.", minimum=1),
-        "capacity_critical_percent": Setting(
-            int, 90, "Critical when a pool is at least this full.", minimum=1
-        ),
-    },
+def _keys(section: type) -> dict[str, Key]:
+    hints = typing.get_type_hints(section)
+    return {f.name: Key(f.name, hints[f.name], f.default, **f.metadata) for f in dataclasses.fields(section)}
+
+
+SECTIONS: dict[str, type] = {
+    f.name: typing.get_type_hints(Config)[f.name] for f in dataclasses.fields(Config) if f.name != "path"
 }
+SCHEMA: dict[str, dict[str, Key]] = {name: _keys(section) for name, section in SECTIONS.items()}
 
 
 class ConfigError(Exception):
@@ -67,17 +207,8 @@ class ConfigError(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
-    values: dict[str, dict[str, Any]]
-    path: Path | None = None  # the file it came from; None = built-in defaults
-
-    def __getitem__(self, section: str) -> dict[str, Any]:
-        return self.values[section]
-
-
 def defaults() -> Config:
-    return Config({section: {key: s.default for key, s in keys.items()} for section, keys in SCHEMA.items()})
+    return Config()
 
 
 def load(path: Path | None = None) -> Config:
@@ -89,71 +220,123 @@ def load(path: Path | None = None) -> Config:
     explicit = path is not None
     path = path or DEFAULT_PATH
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         if explicit:
             raise ConfigError(path, ["no such file"]) from None
         return defaults()
     except OSError as err:
         raise ConfigError(path, [f"cannot read: {err.strerror}"]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(path, [f"not UTF-8 text (byte {err.start}); is this the config file?"]) from None
     return parse(text, path)
 
 
 def parse(text: str, path: Path) -> Config:
     """Given TOML text and the file it came from, return the validated config."""
+    if "\x00" in text:
+        raise ConfigError(path, ["not a text file (it holds NUL bytes); is this the config file?"])
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(path, [f"not valid TOML: {err}"]) from None
     problems: list[str] = []
-    values = defaults().values
-    for section, table in document.items():
-        if section not in SCHEMA:
-            problems.append(f"unknown section [{section}] (known: {', '.join(SCHEMA)})")
-            continue
-        if not isinstance(table, dict):
-            problems.append(f"{section}: must be a table [{section}]")
-            continue
-        for key, value in table.items():
-            problem = _check(SCHEMA[section], section, key, value)
-            if problem:
-                problems.append(problem)
-            else:
-                setting = SCHEMA[section][key]
-                values[section][key] = float(value) if setting.type is float else value
-    problems.extend(_cross_checks(values))
+    sections: dict[str, Any] = {}
+    for name, table in document.items():
+        if name not in SCHEMA:
+            problems.append(f"unknown section [{name}] (known: {', '.join(SCHEMA)})")
+        elif not isinstance(table, dict):
+            problems.append(f"{name}: must be a table [{name}]")
+        else:
+            values = {}
+            for key, value in table.items():
+                checked, problem = _check(SCHEMA[name], name, key, value)
+                if problem:
+                    problems.append(problem)
+                else:
+                    values[key] = checked
+            sections[name] = SECTIONS[name](**values)
+    config = Config(**sections, path=path)
+    problems.extend(_cross_checks(config))
     if problems:
         raise ConfigError(path, problems)
-    return Config(values, path)
+    return config
 
 
-def _check(settings: dict[str, Setting], section: str, key: str, value: Any) -> str | None:
-    name = f"{section}.{key}"
-    if key not in settings:
-        return f"unknown key {name} (known: {', '.join(settings)})"
-    setting = settings[key]
-    # bool is an int in Python, and TOML ints are fine where floats are expected.
-    ok = isinstance(value, setting.type) and not (setting.type is not bool and isinstance(value, bool))
-    if setting.type is float and isinstance(value, int) and not isinstance(value, bool):
-        ok = True
-    if not ok:
-        return f"{name} must be {_type_name(setting.type)}, got {_type_name(type(value))} {value!r}"
-    if setting.minimum is not None and value < setting.minimum:
-        return f"{name} must be at least {setting.minimum:g}, got {value!r}"
-    return None
+def _check(keys: dict[str, Key], section: str, name: str, value: Any) -> tuple[Any, str | None]:
+    """Given a key's TOML value, return (the value to keep, None) or (None, the problem)."""
+    where = f"{section}.{name}"
+    if name not in keys:
+        return None, f"unknown key {where} (known: {', '.join(keys)})"
+    key = keys[name]
+    if key.kind == tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            return None, f"{where} must be a list of strings, got {_describe(value)}"
+        for item in value:
+            if problem := _check_string(key, item):
+                return None, f"{where}: {problem}"
+        return tuple(value), None
+    if not _is(value, key.kind):
+        return None, f"{where} must be {_type_name(key.kind)}, got {_describe(value)}"
+    if key.kind is float:
+        value = float(value)
+        if not math.isfinite(value):
+            return None, f"{where} must be a finite number, got {value!r}"
+    if key.minimum is not None and value < key.minimum:
+        return None, f"{where} must be at least {key.minimum:g}, got {value!r}"
+    if key.maximum is not None and value > key.maximum:
+        return None, f"{where} must be at most {key.maximum:g}, got {value!r}"
+    if isinstance(value, str) and (problem := _check_string(key, value)):
+        return None, f"{where} {problem}"
+    return value, None
 
 
-def _cross_checks(values: dict[str, dict[str, Any]]) -> list[str]:
-    diagnose = values["diagnose"]
-    if diagnose["capacity_warning_percent"] > diagnose["capacity_critical_percent"]:
-        return ["diagnose.capacity_warning_percent must not exceed diagnose.capacity_critical_percent"]
-    return []
+def _check_string(key: Key, value: str) -> str | None:
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        return f"must not hold control characters, got {value!r}"
+    if key.choices and value not in key.choices:
+        return f"must be one of {', '.join(key.choices)}, got {value!r}"
+    return key.check(value) if key.check else None
+
+
+def _is(value: Any, kind: type) -> bool:
+    # bool is an int in Python; TOML integers are fine where numbers are expected.
+    if isinstance(value, bool):
+        return kind is bool
+    if kind is float:
+        return isinstance(value, int | float)
+    return isinstance(value, kind)
+
+
+def _cross_checks(config: Config) -> list[str]:
+    problems = []
+    if config.diagnose.capacity_warning_percent > config.diagnose.capacity_critical_percent:
+        problems.append(
+            "diagnose.capacity_warning_percent must not exceed diagnose.capacity_critical_percent"
+        )
+    if bool(config.web.basic_auth_user) != bool(config.web.basic_auth_password_hash_file):
+        problems.append(
+            "web.basic_auth_user and web.basic_auth_password_hash_file go together: set both or neither"
+        )
+    return problems
 
 
 def _type_name(kind: type) -> str:
-    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
-        kind, kind.__name__
-    )
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(kind, str(kind))
+
+
+def _describe(value: Any) -> str:
+    names = {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "a boolean",
+        list: "a list",
+        dict: "a table",
+    }
+    return f"{names.get(type(value), type(value).__name__)} {value!r}"
 
 
 def example_toml() -> str:
@@ -162,11 +345,11 @@ def example_toml() -> str:
         "# nodewatch configuration. Every setting is optional; shown here at its default.",
         f"# Default location: {DEFAULT_PATH} (absent file = these defaults).",
     ]
-    for section, settings in SCHEMA.items():
+    for section, keys in SCHEMA.items():
         lines += ["", f"[{section}]"]
-        for key, setting in settings.items():
-            lines.append(f"# {setting.description}")
-            lines.append(f"# {key} = {_toml_value(setting.default)}")
+        for key in keys.values():
+            lines.append(f"# {key.description}")
+            lines.append(f"# {key.name} = {_toml_value(key.default)}")
     return "\n".join(lines) + "\n"
 
 
@@ -175,4 +358,6 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     return repr(value)

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         snapshot = _snapshot(args, config)
     except replay.ReplayError as err:
         raise common.UserError(str(err)) from None
-    report = diagnose.diagnose(snapshot, diagnose.settings_from_config(config["diagnose"]))
+    report = diagnose.diagnose(snapshot, config.diagnose)
     if args.json:
         from nodewatch.serialize import report_document
 

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
 def _live(config: Any, probes: list[ProbeResult]) -> Inventory | None:
     from nodewatch.probe import disks
 
-    collection = disks.collect(config["smart"])
+    collection = disks.collect(config.smart)
     probes.extend(collection.probes)
     return collection.inventory
 

@@ -7,21 +7,21 @@ that an unhealthy pool never leaves without a finding.
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
-from nodewatch.diagnose.context import Context, Settings
+from nodewatch.config import DiagnoseSettings
+from nodewatch.diagnose.context import Context
 from nodewatch.model import Finding, Report, Severity, Snapshot
 
-__all__ = ["Settings", "diagnose", "settings_from_config"]
+__all__ = ["diagnose"]
 
 
 def diagnose(
-    snapshot: Snapshot, settings: Settings | None = None, previous: Snapshot | None = None
+    snapshot: Snapshot, settings: DiagnoseSettings | None = None, previous: Snapshot | None = None
 ) -> Report:
     """Given a snapshot (and the one before it, for trends), return the report of what is wrong."""
     from nodewatch.diagnose.rules import RULES, pools
 
-    context = Context.build(snapshot, settings or Settings(), previous)
+    context = Context.build(snapshot, settings or DiagnoseSettings(), previous)
     findings: list[Finding] = []
     for name in RULES:
         rule = importlib.import_module(f"nodewatch.diagnose.rules.{name}")
@@ -37,7 +37,3 @@ _DISPLAY_ORDER = (Severity.CRITICAL, Severity.UNKNOWN, Severity.WARNING, Severit
 def _ordered(findings: list[Finding]) -> list[Finding]:
     # Stable: within a severity, rule order is kept.
     return sorted(findings, key=lambda finding: _DISPLAY_ORDER.index(finding.severity))
-
-
-def settings_from_config(values: dict[str, Any]) -> Settings:
-    return Settings(**values)

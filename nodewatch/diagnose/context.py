@@ -10,14 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from nodewatch.config import DiagnoseSettings
 from nodewatch.model import Disk, Guid, Partition, Pool, PoolSource, Snapshot, Vdev, VdevType
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    scrub_overdue_days: int = 35
-    capacity_warning_percent: int = 80
-    capacity_critical_percent: int = 90
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +38,7 @@ _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 @dataclass
 class Context:
     snapshot: Snapshot
-    settings: Settings = field(default_factory=Settings)
+    settings: DiagnoseSettings = field(default_factory=DiagnoseSettings)
     previous: Snapshot | None = None
     by_path: dict[str, Location] = field(default_factory=dict)
     by_label_guid: dict[Guid, Location] = field(default_factory=dict)
@@ -53,7 +47,9 @@ class Context:
     memo: dict[str, object] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, snapshot: Snapshot, settings: Settings, previous: Snapshot | None = None) -> Context:
+    def build(
+        cls, snapshot: Snapshot, settings: DiagnoseSettings, previous: Snapshot | None = None
+    ) -> Context:
         context = cls(snapshot, settings, previous)
         for disk in snapshot.disks:
             context._index(Location(disk), disk.devnode, [link.path for link in disk.by_id], disk.by_path)

@@ -19,8 +19,8 @@ def collect(config: Config, root: Path = Path("/")) -> Snapshot:
     pool_status, zpool_result, zpool_raw = zpool.read_pools(config)
     zfs_version = None
     if zpool_result.outcome is not ProbeOutcome.NO_DATA or pool_status is not None:
-        zfs_version = zpool.read_zfs_version(config["zfs"]["zpool_command"])
-    found = disks.collect(config["smart"], root=root)
+        zfs_version = zpool.read_zfs_version(config.zfs.zpool_command)
+    found = disks.collect(config.smart, root=root)
     return Snapshot(
         hostname=host.hostname(),
         collected_at=collected_at,

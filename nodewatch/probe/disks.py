@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from nodewatch.config import SmartSettings
 from nodewatch.model import Inventory, ProbeOutcome, ProbeResult, RawOutput
 from nodewatch.parse.inventory import build_inventory
 from nodewatch.probe import smartctl, udev
@@ -22,7 +22,7 @@ class DiskCollection:
     raw: tuple[RawOutput, ...] = ()  # smartctl outputs, for re-parsing a Snapshot
 
 
-def collect(smart_settings: dict[str, Any] | None = None, *, root: Path = Path("/")) -> DiskCollection:
+def collect(smart_settings: SmartSettings | None = None, *, root: Path = Path("/")) -> DiskCollection:
     """Given the [smart] config section (None = no SMART), return the inventory of this node.
 
     Never raises: udev missing gives inventory None; SMART problems become reasons.
@@ -31,12 +31,12 @@ def collect(smart_settings: dict[str, Any] | None = None, *, root: Path = Path("
     if udev_result.outcome is not ProbeOutcome.OK:
         return DiskCollection(None, (udev_result,))
     inventory = build_inventory(records, source="udev")
-    if not smart_settings or not smart_settings.get("enabled", True):
+    if smart_settings is None or not smart_settings.enabled:
         return DiskCollection(inventory, (udev_result,))
     smart, raw, smart_result = smartctl.read_all(
         inventory.disks,
-        command=smart_settings.get("smartctl_command", "smartctl"),
-        timeout=smart_settings.get("timeout_seconds", smartctl.SMARTCTL_TIMEOUT_SECONDS),
+        command=smart_settings.smartctl_command,
+        timeout=smart_settings.timeout_seconds,
     )
     inventory = build_inventory(records, source="udev", smart_by_devnode=smart)
     return DiskCollection(inventory, (udev_result, smart_result), raw)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
+from nodewatch.config import SmartSettings
 from nodewatch.model import Disk, ProbeOutcome, ProbeResult, RawOutput, SmartInfo, Transport
 from nodewatch.parse.smartctl import parse_smartctl_json
 from nodewatch.probe.run import CommandError, CommandResult, run
 
 NAME = "smartctl"
-SMARTCTL_TIMEOUT_SECONDS = 30.0  # the config's default; some bridges stall for a minute
+SMARTCTL_TIMEOUT_SECONDS = SmartSettings().timeout_seconds  # the config's default
 NO_SMART: dict[Transport, str] = {
     Transport.MMC: "SD cards and eMMC have no SMART",
     Transport.VIRTIO: "virtio disks have no SMART (the host's disks do)",

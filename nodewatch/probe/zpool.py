@@ -18,8 +18,8 @@ import re
 import shutil
 import time
 from pathlib import Path
-from typing import Any
 
+from nodewatch.config import Config
 from nodewatch.model import PoolStatus, ProbeOutcome, ProbeResult, RawOutput
 from nodewatch.parse.zpool_errors import ParseError
 from nodewatch.parse.zpool_json import parse_zpool_status_json
@@ -29,7 +29,6 @@ from nodewatch.parse.zpool_text import parse_zpool_status_text
 from nodewatch.probe.run import CommandError, CommandResult, run
 
 PROBE_NAME = "zpool"
-ZPOOL_TIMEOUT_SECONDS = 20.0  # the config default; a suspended pool can hang zpool forever
 VERSION_TIMEOUT_SECONDS = 5.0
 STATUS_JSON_ARGS = ("status", "-j", "--json-int", "-v")
 STATUS_TEXT_ARGS = ("status", "-P", "-v")
@@ -46,7 +45,7 @@ _NO_POOLS = "no pools available"
 
 
 def read_pools(
-    config: Any, *, dev_zfs: Path = ZFS_DEVICE
+    config: Config, *, dev_zfs: Path = ZFS_DEVICE
 ) -> tuple[PoolStatus | None, ProbeResult, list[RawOutput]]:
     """Given the config (its [zfs] zpool_command and timeout_seconds), return
     the pools with capacity, how the probe went, and the raw outputs.
@@ -55,8 +54,8 @@ def read_pools(
     ProbeResult says why (NO_DATA when ZFS is not there, ERROR when it is but
     failed).
     """
-    zpool = str(config["zfs"]["zpool_command"])
-    timeout = float(config["zfs"]["timeout_seconds"])
+    zpool = config.zfs.zpool_command
+    timeout = config.zfs.timeout_seconds
     started = time.monotonic()
     raw: list[RawOutput] = []
 

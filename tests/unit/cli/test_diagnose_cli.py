@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from nodewatch.diagnose import diagnose
 from nodewatch.probe.collect import collect
 from tests.recordings import LAB, body
@@ -85,8 +87,7 @@ def test_a_hung_zpool_with_a_suspended_pool_in_kstat_is_critical(tmp_path):
     root = tmp_path / "root"
     (root / "proc/spl/kstat/zfs/stick").mkdir(parents=True)
     (root / "proc/spl/kstat/zfs/stick/state").write_text("SUSPENDED\n")
-    config = config_for(fake_zpool(tmp_path, "time.sleep(60)"), timeout=1)
-    config.values["smart"]["enabled"] = False
+    config = config_for(fake_zpool(tmp_path, "time.sleep(60)"), timeout=1, smart=False)
     report = diagnose(collect(config, root=root))
     codes = [finding.code for finding in report.findings]
     assert codes[:2] == ["pool-suspended", "pools-unavailable"]
@@ -103,3 +104,20 @@ def test_a_malformed_snapshot_is_a_clear_error_naming_the_field(tmp_path):
     assert result.returncode == 3
     assert "collected_at: not an ISO 8601 time" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"\x7fELF\x02\x01\x01\x00\x00\x00\xff\xfe", "not UTF-8 text"),
+        (b"[zfs]\ntimeout_seconds = nan\n", "zfs.timeout_seconds must be a finite number, got nan"),
+    ],
+)
+def test_a_bad_config_file_is_named_with_its_key_and_exits_3(tmp_path, content, problem):
+    config = tmp_path / "config.toml"
+    config.write_bytes(content)
+    result = nodewatch("diagnose", config=config)
+    assert result.returncode == 3
+    assert f"nodewatch diagnose: bad config:\n{config}: {problem}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from nodewatch.config import SmartSettings
 from nodewatch.model import ProbeOutcome
 from nodewatch.parse.mounts import mountpoints_by_device, parse_mountinfo
 from nodewatch.probe import udev as module
@@ -44,7 +45,7 @@ def test_mountpoints_by_device_reads_proc_mountinfo() -> None:
 def test_collect_without_udev_gives_no_inventory_and_says_why(tmp_path: Path) -> None:
     from nodewatch.probe import disks
 
-    collection = disks.collect({"enabled": True}, root=tmp_path)
+    collection = disks.collect(SmartSettings(), root=tmp_path)
     assert collection.inventory is None
     assert [probe.name for probe in collection.probes] == ["udev"]
     assert collection.probes[0].outcome is ProbeOutcome.NO_DATA

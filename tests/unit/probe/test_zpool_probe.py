@@ -6,7 +6,7 @@ import stat
 import sys
 from pathlib import Path
 
-from nodewatch.config import defaults
+from nodewatch.config import Config, SmartSettings, ZfsSettings, defaults
 from nodewatch.model import ProbeOutcome
 from nodewatch.probe.zpool import detect_json_support, read_kstat_state, read_kstat_states, read_pools
 
@@ -24,11 +24,11 @@ def fake_zpool(tmp_path: Path, body: str, *, executable: bool = True) -> Path:
     return script
 
 
-def config_for(zpool: Path, timeout: float = 5.0):
-    config = defaults()
-    config.values["zfs"]["zpool_command"] = str(zpool)
-    config.values["zfs"]["timeout_seconds"] = timeout
-    return config
+def config_for(zpool: Path, timeout: float = 5.0, *, smart: bool = True) -> Config:
+    return Config(
+        zfs=ZfsSettings(zpool_command=str(zpool), timeout_seconds=timeout),
+        smart=SmartSettings(enabled=smart),
+    )
 
 
 def test_read_pools_uses_json_on_openzfs_2_3(tmp_path):
