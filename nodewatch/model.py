@@ -404,6 +404,24 @@ class DiskRef:
     port: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class KnownMember:
+    """The disk a pool member was last seen on, remembered by the service (history) so that
+    diagnose can name a member whose disk is gone: model, serials, where it was plugged."""
+
+    vdev_guid: Guid
+    pool: str
+    last_seen: datetime  # aware, UTC
+    devnode: str | None = None
+    model: str | None = None
+    serial: str | None = None  # the drive's own serial
+    bridge_serial: str | None = None  # what a USB bridge reports instead, if different
+    wwn: str | None = None
+    by_id: tuple[str, ...] = ()
+    transport: Transport | None = None
+    port: str | None = None  # "USB 0:1:1.0", a by-path name
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class FindingKey:
     """What a finding is about, apart from its words: the same problem keeps its key from one

@@ -1,0 +1,274 @@
+"""Alert delivery: the configured apprise URLs, sent from a worker thread with retries.
+
+Detection never waits for a notifier: the loop hands a message to Notifier.submit() and goes
+on. The worker sends it through a short-lived child (service/deliver.py), retries each URL that
+failed with growing pauses (BACKOFF), and records every attempt with the URL redacted. URLs
+carry tokens: they are never logged or stored whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import itertools
+import json
+import logging
+import os
+import re
+import stat
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+BACKOFF = (10.0, 60.0, 300.0, 1800.0)  # seconds before the 2nd, 3rd, … attempt; then give up
+CHILD_TIMEOUT = 120.0  # one delivery child, all its URLs (apprise times out per request itself)
+
+
+class AlertConfigError(Exception):
+    """The alert URLs cannot be read (urls_file missing or unreadable)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    url: str
+
+    @property
+    def name(self) -> str:
+        return redact(self.url)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    target: Target
+    ok: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One try at one URL, as recorded in history."""
+
+    at: datetime
+    target: str  # redacted
+    kind: str
+    key: str | None
+    attempt: int
+    ok: bool
+    error: str | None
+
+
+def redact(url: str) -> str:
+    """'tgram://123:ABC/456' → 'tgram://…#1a2b3c': the scheme to tell services apart, a short
+    hash to tell two URLs of one service apart, nothing that could be used to send."""
+    scheme = url.split("://", 1)[0] if "://" in url else "?"
+    digest = hashlib.sha256(url.encode()).hexdigest()[:6]
+    return f"{scheme}://…#{digest}"
+
+
+def scrub(text: str, urls: Sequence[str]) -> str:
+    """Return text with every URL, and every long piece of one (tokens, hosts), replaced."""
+    for url in urls:
+        text = text.replace(url, redact(url))
+        rest = url.split("://", 1)[-1]
+        for piece in sorted(re.split(r"[/:@?&=#,+]+", rest), key=len, reverse=True):
+            if len(piece) >= 6:
+                text = text.replace(piece, "…")
+    return text
+
+
+def load_targets(alerts: Any) -> tuple[list[Target], list[str]]:
+    """Given the [alerts] section, return the targets and warnings (urls_file readable by others).
+
+    Raise AlertConfigError when urls_file is set but cannot be read.
+    """
+    urls = [str(url).strip() for url in alerts["urls"] if str(url).strip()]
+    warnings: list[str] = []
+    urls_file = str(alerts["urls_file"] or "")
+    if urls_file:
+        path = Path(urls_file)
+        try:
+            mode = path.stat().st_mode
+            text = path.read_text(encoding="utf-8")
+        except OSError as err:
+            raise AlertConfigError(f"alerts.urls_file {path}: {err.strerror}") from None
+        if mode & (stat.S_IRGRP | stat.S_IROTH):
+            who = "everyone" if mode & stat.S_IROTH else "its group"
+            warnings.append(
+                f"alerts.urls_file {path} is readable by {who} (mode {stat.S_IMODE(mode):o}); the URLs in it"
+                f" hold tokens: chmod 600 {path}"
+            )
+        urls += [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return [Target(url) for url in dict.fromkeys(urls)], warnings
+
+
+def send(targets: Sequence[Target], title: str, body: str, timeout: float = CHILD_TIMEOUT) -> list[Outcome]:
+    """Send one message to every target through the apprise child; never raises."""
+    if not targets:
+        return []
+    request = json.dumps({"urls": [t.url for t in targets], "title": title, "body": body})
+    urls = [t.url for t in targets]
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "nodewatch.service.deliver"],
+            input=request,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            env=_child_env(),
+        )
+    except subprocess.TimeoutExpired:
+        return [Outcome(t, False, f"no answer within {timeout:.0f} s") for t in targets]
+    except OSError as err:
+        return [Outcome(t, False, f"cannot start the delivery process: {err.strerror}") for t in targets]
+    try:
+        answers = json.loads(done.stdout)
+        if not isinstance(answers, list) or len(answers) != len(targets):
+            raise ValueError("wrong number of answers")
+    except ValueError:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        reason = scrub(f"delivery process failed (exit {done.returncode}): {last}", urls)
+        return [Outcome(t, False, reason) for t in targets]
+    return [
+        Outcome(t, bool(a.get("ok")), scrub(str(a["error"]), urls) if a.get("error") else None)
+        for t, a in zip(targets, answers, strict=True)
+    ]
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # The child must import this very nodewatch (a checkout run with PYTHONPATH, or the wheel).
+    here = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+@dataclass(order=True)
+class _Job:
+    due: float
+    order: int
+    kind: str = field(compare=False)
+    key: str | None = field(compare=False)
+    title: str = field(compare=False)
+    body: str = field(compare=False)
+    targets: list[Target] = field(compare=False)
+    attempt: int = field(compare=False, default=1)
+
+
+class Notifier:
+    """Sends messages from a worker thread; submit() never blocks."""
+
+    def __init__(
+        self,
+        targets: Sequence[Target],
+        record: Callable[[Attempt], None] = lambda attempt: None,
+        backoff: Sequence[float] = BACKOFF,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        import time
+
+        self.targets = list(targets)
+        self._record = record
+        self._backoff = tuple(backoff)
+        self._clock = clock or time.monotonic
+        self._jobs: list[_Job] = []
+        self._order = itertools.count()
+        self._wake = threading.Condition()
+        self._stopping = False
+        self._busy = 0
+        self._thread = threading.Thread(target=self._run, name="nodewatch-alerts", daemon=True)
+        self._thread.start()
+
+    def submit(self, kind: str, key: str | None, title: str, body: str) -> None:
+        if not self.targets:
+            return
+        with self._wake:
+            heapq.heappush(
+                self._jobs, _Job(self._clock(), next(self._order), kind, key, title, body, list(self.targets))
+            )
+            self._wake.notify()
+
+    def pending(self) -> int:
+        with self._wake:
+            return len(self._jobs) + self._busy
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the worker; what is still waiting for a retry is dropped (and says so)."""
+        with self._wake:
+            self._stopping = True
+            left = len(self._jobs)
+            self._wake.notify()
+        self._thread.join(timeout)
+        if left:
+            log.warning("stopping with %d notification(s) not delivered yet", left)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._stopping and (not self._jobs or self._jobs[0].due > self._clock()):
+                    wait = self._jobs[0].due - self._clock() if self._jobs else None
+                    self._wake.wait(wait)
+                if self._stopping:
+                    return
+                job = heapq.heappop(self._jobs)
+                self._busy += 1
+            try:
+                self._attempt(job)
+            except Exception:  # a bug here must not end alerting for good
+                log.exception("delivering a %s notification failed unexpectedly", job.kind)
+            finally:
+                with self._wake:
+                    self._busy -= 1
+
+    def _attempt(self, job: _Job) -> None:
+        outcomes = send(job.targets, job.title, job.body)
+        failed: list[Target] = []
+        for outcome in outcomes:
+            attempt = Attempt(
+                datetime.now(UTC),
+                outcome.target.name,
+                job.kind,
+                job.key,
+                job.attempt,
+                outcome.ok,
+                outcome.error,
+            )
+            try:
+                self._record(attempt)
+            except Exception:  # history full or gone: delivery still counts
+                log.warning("could not record the delivery to %s", outcome.target.name, exc_info=True)
+            if outcome.ok:
+                log.info("%s notification delivered to %s", job.kind, outcome.target.name)
+                continue
+            failed.append(outcome.target)
+            if job.attempt > len(self._backoff):
+                log.error(
+                    "%s notification to %s failed %d times, giving up: %s",
+                    job.kind,
+                    outcome.target.name,
+                    job.attempt,
+                    outcome.error,
+                )
+            else:
+                log.warning(
+                    "%s notification to %s failed (attempt %d, retry in %.0f s): %s",
+                    job.kind,
+                    outcome.target.name,
+                    job.attempt,
+                    self._backoff[job.attempt - 1],
+                    outcome.error,
+                )
+        if failed and job.attempt <= len(self._backoff):
+            with self._wake:
+                job.due = self._clock() + self._backoff[job.attempt - 1]
+                job.attempt += 1
+                job.targets = failed
+                heapq.heappush(self._jobs, job)
+                self._wake.notify()

@@ -1,0 +1,95 @@
+"""Delivery through apprise (in its child process) to a real HTTP receiver on loopback."""
+
+import logging
+import os
+import time
+
+import pytest
+
+from nodewatch.service import alerts
+from nodewatch.service.alerts import Notifier, Target, load_targets, redact, scrub, send
+from tests.support.receiver import Receiver
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def test_send_delivers_title_and_body(receiver):
+    [outcome] = send([Target(receiver.url)], "pi1: CRITICAL tank", "zpool online tank 123")
+    assert outcome.ok and outcome.error is None
+    [body] = receiver.wait_for(1)
+    assert body["title"] == "pi1: CRITICAL tank" and body["message"] == "zpool online tank 123"
+
+
+def test_each_url_gets_its_own_outcome_with_a_reason(receiver):
+    dead = "json://127.0.0.1:9/token-abcdef/"  # discard port: nothing listens
+    good, bad, nonsense = send([Target(receiver.url), Target(dead), Target("nonsense-url")], "t", "b")
+    assert good.ok
+    assert not bad.ok and bad.error and "token-abcdef" not in bad.error
+    assert not nonsense.ok and nonsense.error == "not a URL apprise understands"
+
+
+def test_a_failed_delivery_is_retried_and_every_attempt_recorded(receiver, caplog):
+    caplog.set_level(logging.INFO)
+    receiver.refuse_next = 2
+    attempts = []
+    notifier = Notifier([Target(receiver.url)], record=attempts.append, backoff=(0.2, 0.2, 0.2))
+    notifier.submit("new", "member-missing|tank|1|", "title", "body")
+    [body] = receiver.wait_for(1)
+    assert body["message"] == "body"
+    deadline = time.monotonic() + 5
+    while len(attempts) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [(a.attempt, a.ok) for a in attempts] == [(1, False), (2, False), (3, True)]
+    assert receiver.refused == 2
+    assert all(a.target == redact(receiver.url) for a in attempts)
+    assert str(receiver.port) not in caplog.text  # the URL never reaches the log
+    notifier.close()
+
+
+def test_submit_never_blocks_on_a_hung_notifier():
+    notifier = Notifier([Target("json://127.0.0.1:9/")], backoff=())
+    started = time.monotonic()
+    for _ in range(10):
+        notifier.submit("new", None, "t", "b")
+    assert time.monotonic() - started < 0.1
+    notifier.close(timeout=0.1)
+
+
+def test_gives_up_after_the_backoff_and_says_so(caplog):
+    attempts = []
+    notifier = Notifier([Target("json://127.0.0.1:9/")], record=attempts.append, backoff=(0.1,))
+    notifier.submit("new", None, "t", "b")
+    deadline = time.monotonic() + 20
+    while len(attempts) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert [(a.attempt, a.ok) for a in attempts] == [(1, False), (2, False)]
+    assert "giving up" in caplog.text
+    notifier.close()
+
+
+def test_redaction_keeps_the_scheme_and_hides_the_token():
+    url = "tgram://123456:AAbbCCddEEff/987654321"
+    assert redact(url).startswith("tgram://…#") and "AAbb" not in redact(url)
+    assert "AAbbCCddEEff" not in scrub(f"failed to reach {url} (token AAbbCCddEEff)", [url])
+
+
+def test_urls_file_adds_urls_and_warns_when_others_can_read_it(tmp_path):
+    path = tmp_path / "urls"
+    path.write_text("# comment\njson://127.0.0.1:1/\n\njson://127.0.0.1:2/\n")
+    os.chmod(path, 0o644)
+    targets, warnings = load_targets({"urls": ["json://127.0.0.1:1/"], "urls_file": str(path)})
+    assert [t.url for t in targets] == ["json://127.0.0.1:1/", "json://127.0.0.1:2/"]
+    assert len(warnings) == 1 and "readable by everyone" in warnings[0] and "chmod 600" in warnings[0]
+    os.chmod(path, 0o600)
+    assert load_targets({"urls": [], "urls_file": str(path)})[1] == []
+
+
+def test_a_missing_urls_file_names_the_key(tmp_path):
+    with pytest.raises(alerts.AlertConfigError, match=r"alerts\.urls_file"):
+        load_targets({"urls": [], "urls_file": str(tmp_path / "absent")})

@@ -1,0 +1,89 @@
+"""When the service tells someone: new, worse, still there, recovered, flaps, restarts (pure)."""
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+from nodewatch import model
+from nodewatch.diagnose import diagnose
+from nodewatch.service.policy import Kind, Policy, Problem, step
+from tests.recordings import lab_snapshot
+
+T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+HEALTHY = diagnose(lab_snapshot("removed-replug", "zfs23", "01-healthy")).findings
+REMOVED = diagnose(lab_snapshot("removed-replug", "zfs23", "02-removed")).findings
+BACK = diagnose(lab_snapshot("removed-replug", "zfs23", "03-replugged")).findings
+POLICY = Policy()
+
+
+def run(sequence, problems=None, policy=POLICY):
+    """Feed (seconds, findings) pairs; return the notices as (second, kind, code) and the problems."""
+    problems = dict(problems or {})
+    said = []
+    for seconds, findings in sequence:
+        result = step(policy, problems, findings, T0 + timedelta(seconds=seconds))
+        problems = result.problems
+        said += [(seconds, n.kind, n.finding.code) for n in result.notices]
+    return said, problems
+
+
+def test_new_then_recovered_after_the_hold():
+    said, problems = run([(0, HEALTHY), (5, REMOVED), (10, BACK), (40, BACK), (70, BACK)])
+    assert said == [(5, Kind.NEW, "member-missing"), (70, Kind.RECOVERED, "member-missing")]
+    assert [p.finding.code for p in problems.values()] == []  # scrub-never is not advice while degraded
+
+
+def test_info_findings_are_tracked_but_not_sent():
+    said, problems = run([(0, HEALTHY)])
+    assert said == [] and [p.finding.code for p in problems.values()] == ["scrub-never"]
+    assert run([(0, HEALTHY)], policy=Policy(min_severity=model.Severity.INFO))[0] == [
+        (0, Kind.NEW, "scrub-never")
+    ]
+
+
+def test_still_there_every_renotify_period():
+    policy = Policy(renotify=timedelta(hours=24))
+    hours = [(h * 3600, REMOVED) for h in range(50)]
+    said, _ = run(hours, policy=policy)
+    assert said == [
+        (0, Kind.NEW, "member-missing"),
+        (86400, Kind.STILL, "member-missing"),
+        (172800, Kind.STILL, "member-missing"),
+    ]
+
+
+def test_a_bouncing_disk_sends_one_alert_not_twenty():
+    bounces = []
+    for i in range(20):
+        bounces += [(i * 40, REMOVED), (i * 40 + 20, BACK)]
+    settle = bounces[-1][0]
+    # Each bounce doubled the hold, up to an hour: it is over only after an hour of quiet.
+    said, _ = run([*bounces, (settle + 1800, BACK), (settle + 3600, BACK)])
+    assert said == [(0, Kind.NEW, "member-missing"), (settle + 3600, Kind.RECOVERED, "member-missing")]
+
+
+def test_worse_once_then_hysteresis():
+    warning = dataclasses.replace(REMOVED[0], severity=model.Severity.WARNING)
+    critical = REMOVED[0]
+    said, _ = run([(0, [warning]), (5, [critical]), (10, [warning]), (15, [critical]), (20, [critical])])
+    assert said == [(0, Kind.NEW, "member-missing"), (5, Kind.WORSE, "member-missing")]
+
+
+def test_a_restart_does_not_repeat_and_sees_what_changed_while_down():
+    _, problems = run([(0, REMOVED)])
+    stored = {key: p.to_data() for key, p in problems.items()}  # as the store keeps them
+    restored = {key: Problem.from_data(body) for key, body in stored.items()}
+    assert run([(3600, REMOVED)], restored)[0] == []
+    # cleared while the service was down: recovered after the hold
+    assert run([(3600, BACK), (3700, BACK)], restored)[0] == [(3700, Kind.RECOVERED, "member-missing")]
+    # began while it was down: new
+    assert run([(3600, REMOVED)], {})[0] == [(3600, Kind.NEW, "member-missing")]
+
+
+def test_history_events_follow_the_same_hysteresis():
+    problems = {}
+    events = []
+    for seconds, findings in [(0, REMOVED), (5, BACK), (10, REMOVED), (15, BACK), (200, BACK)]:
+        result = step(POLICY, problems, findings, T0 + timedelta(seconds=seconds))
+        problems = result.problems
+        events += [(seconds, change, f.code) for change, f in result.events]
+    assert events == [(0, "new", "member-missing"), (200, "cleared", "member-missing")]
