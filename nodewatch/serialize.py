@@ -138,22 +138,3 @@ def _decode_dataclass(cls: type, data: Any, path: str) -> Any:
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise DecodeError(path, f"missing field {f.name}")
     return cls(**kwargs)
-
-
-REPORT_SCHEMA = 1
-
-
-def report_document(report: model.Report) -> dict[str, Any]:
-    """Given a report, return the versioned JSON document of `diagnose --json` (docs/json.md)."""
-    snapshot = report.snapshot
-    return {
-        "schema": REPORT_SCHEMA,
-        "host": snapshot.hostname,
-        "collected_at": snapshot.collected_at.isoformat(),
-        "zfs_version": snapshot.zfs_version,
-        "exit_status": report.exit_status,
-        "pools": to_data(snapshot.pools),
-        "disks": to_data(snapshot.disks),
-        "findings": to_data(report.findings),
-        "probes": to_data(snapshot.probes),
-    }

@@ -59,11 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_UNKNOWN
     from nodewatch.cli.common import UserError
+    from nodewatch.present.terminal import safe
 
     try:
         return int(_module(args.command).run(args))
     except UserError as err:
-        print(f"nodewatch {args.command}: {err}", file=sys.stderr)
+        # Lines of the message stay lines; what a file or paste put in them is made inert.
+        message = "\n".join(safe(line) for line in str(err).split("\n"))
+        print(f"nodewatch {args.command}: {message}", file=sys.stderr)
         return EXIT_UNKNOWN
     except BrokenPipeError:  # `nodewatch pools | head`
         return 0

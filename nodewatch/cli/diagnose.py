@@ -1,4 +1,8 @@
-"""`nodewatch diagnose`: what is wrong, which disk, and the command that fixes it."""
+"""`nodewatch diagnose`: what is wrong, which disk, and the command that fixes it.
+
+Argument parsing and terminal layout (wrapping, colors) only; the words come
+from present/findings.py, the `--json` document from present/envelope.py.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,11 @@ import textwrap
 
 from nodewatch.cli import common
 from nodewatch.config import Config
-from nodewatch.model import Action, Finding, Report, Severity, Snapshot
+from nodewatch.model import Report, Severity, Snapshot
+from nodewatch.present import findings as words
+from nodewatch.present.findings import ActionText, FindingText
+from nodewatch.present.pools import Tone, state_tone
+from nodewatch.present.terminal import safe
 
 SEVERITY_COLORS = {
     Severity.CRITICAL: "red",
@@ -52,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         raise common.UserError(str(err)) from None
     report = diagnose.diagnose(snapshot, config.diagnose)
     if args.json:
-        from nodewatch.serialize import report_document
+        from nodewatch.present.envelope import report_document
 
         common.print_json(report_document(report))
         return report.exit_status
@@ -93,55 +101,40 @@ def render(report: Report, *, color: bool, banner: str | None = None) -> str:
     """Given a report, return the human text: pools at a glance, then findings worst first."""
     snapshot = report.snapshot
     lines = []
-    head = f"nodewatch diagnose · {snapshot.hostname} · {snapshot.collected_at:%Y-%m-%d %H:%M} UTC"
-    if snapshot.zfs_version:
-        head += f" · OpenZFS {snapshot.zfs_version}"
+    head = f"nodewatch diagnose · {words.heading(snapshot)}"
     if banner:
         head = f"[{banner}] {head}"
     lines += [common.paint(head, "bold", color), ""]
     for pool in snapshot.pools:
-        state_color = "green" if pool.state == "ONLINE" else "red"
-        members = len(pool.leaves())
+        state_color = "green" if state_tone(pool.state) is Tone.GOOD else "red"
         lines.append(
-            f"  pool {pool.name:<16} {common.paint(pool.state, state_color, color)}"
-            f"  {members} device{'s' if members != 1 else ''}" + (f"  {pool.msgid}" if pool.msgid else "")
+            f"  pool {safe(pool.name):<16} {common.paint(safe(pool.state), state_color, color)}"
+            f"  {words.device_count(pool)}" + (f"  {safe(pool.msgid)}" if pool.msgid else "")
         )
-    disks = snapshot.disks
-    if disks:
-        by_transport: dict[str, int] = {}
-        for disk in disks:
-            by_transport[disk.transport.value] = by_transport.get(disk.transport.value, 0) + 1
-        lines.append("  disks: " + ", ".join(f"{n} {kind}" for kind, n in sorted(by_transport.items())))
+    if snapshot.disks:
+        lines.append(f"  disks: {words.transport_tally(snapshot.disks)}")
     lines.append("")
-    if not any(f.severity >= Severity.WARNING for f in report.findings):
+    if not words.needs_attention(report):
         lines += [common.paint("  Nothing needs attention.", "green", color), ""]
     for finding in report.findings:
-        lines += _finding_lines(finding, color)
-    counts = {s: sum(1 for f in report.findings if f.severity is s) for s in SEVERITY_COLORS}
-    lines.append(
-        f"{counts[Severity.CRITICAL]} critical, {counts[Severity.WARNING]} warning,"
-        f" {counts[Severity.UNKNOWN]} unknown, {counts[Severity.INFO]} info"
-        f" · exit status {report.exit_status}"
-    )
+        lines += _finding_lines(words.finding_text(finding), SEVERITY_COLORS[finding.severity], color)
+    lines.append(words.tally(report))
     return "\n".join(lines) + "\n"
 
 
-def _finding_lines(finding: Finding, color: bool) -> list[str]:
-    label = common.paint(f"{finding.severity.name:<8}", SEVERITY_COLORS[finding.severity], color)
+def _finding_lines(finding: FindingText, severity_color: str, color: bool) -> list[str]:
+    label = common.paint(f"{finding.severity:<8}", severity_color, color)
     lines = [f"{label} {common.paint(finding.summary, 'bold', color)}  [{finding.code}]"]
     indent = " " * 9
     if finding.detail:
         lines += _wrap(finding.detail, indent, indent)
     if finding.disk:
-        d = finding.disk
-        facts = [x for x in (d.devnode, d.model, f"serial {d.serial}" if d.serial else None) if x]
-        facts += [x for x in (d.transport.value if d.transport else None, d.port) if x]
-        lines.append(f"{indent}disk: {'  '.join(facts)}")
+        lines.append(f"{indent}disk: {finding.disk}")
     if finding.evidence:
         lines.append(f"{indent}evidence:")
         lines += [f"{indent}  {line}" for line in finding.evidence]
-    for number, action in enumerate(finding.actions, 1):
-        lines += _action_lines(number, action, len(finding.actions), color)
+    for action in finding.actions:
+        lines += _action_lines(action, color)
     lines.append("")
     return lines
 
@@ -158,11 +151,11 @@ def _wrap(text: str, first: str, rest: str) -> list[str]:
     )
 
 
-def _action_lines(number: int, action: Action, total: int, color: bool) -> list[str]:
+def _action_lines(action: ActionText, color: bool) -> list[str]:
     indent = " " * 9
-    title = "fix" if total == 1 else f"fix {number}" if number == 1 else f"or {number}"
+    title = action.title
     if action.destructive:
-        title += common.paint(" (last resort)", "red", color)
+        title += common.paint(f" {words.LAST_RESORT}", "red", color)
     lines = _wrap(f"{title}: {action.why}", indent, indent + "  ")
     if action.check_first:
         lines += _wrap(f"check first: {action.check_first}", indent + "  ", indent + "  ")

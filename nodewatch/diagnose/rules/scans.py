@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from nodewatch.diagnose import commands
 from nodewatch.diagnose.context import Context
 from nodewatch.model import ONLINE, Action, Finding, Pool, Scan, ScanFunction, ScanState, Severity
+from nodewatch.words.sizes import rough_duration
 
 
 def check(context: Context) -> Iterator[Finding]:
@@ -44,7 +45,7 @@ def _node_now(context: Context) -> datetime | None:
 def _in_progress(pool: Pool, scan: Scan) -> Finding:
     what = scan.function.value
     progress = f"{scan.percent_done:.1f}% done" if scan.percent_done is not None else "running"
-    eta = _duration(scan.eta_seconds) if scan.eta_seconds is not None else None
+    eta = rough_duration(scan.eta_seconds) if scan.eta_seconds is not None else None
     summary = f"{pool.name}: {what} in progress, {progress}" + (f", about {eta} to go" if eta else "")
     detail = (
         "Let it finish before changing anything else in the pool; a resilver restores redundancy."
@@ -70,14 +71,3 @@ def _scrub_needed(pool: Pool, why: str, code: str, severity: Severity) -> Findin
         pool=pool.name,
         actions=(Action(command=commands.scrub(pool.name), why="Start a scrub; it runs in the background."),),
     )
-
-
-def _duration(seconds: int) -> str:
-    minutes, _ = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{max(minutes, 1)} min"

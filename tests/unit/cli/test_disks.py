@@ -77,8 +77,3 @@ def test_render_says_when_smart_is_unavailable() -> None:
     probes = [ProbeResult("smartctl", ProbeOutcome.NO_DATA, "smartctl not found (install smartmontools)")]
     text = module.render(Inventory(), probes)
     assert "SMART unavailable: smartctl not found (install smartmontools)" in text
-
-
-def test_human_size_uses_decimal_units() -> None:
-    assert module.human_size(4_000_787_030_016) == "4.00 TB"
-    assert module.human_size(512) == "512 B"

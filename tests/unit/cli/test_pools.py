@@ -26,8 +26,18 @@ def test_pools_json_from_every_fixture(path, capsys):
     assert main(["pools", "--json", "--zpool-status", str(path)]) == 0
     document = json.loads(capsys.readouterr().out)
     expected = parse_zpool_status(path.read_text())
-    assert set(document) == {"schema", "source", "pools", "unparsed_lines", "probe"}
-    assert document["schema"] == 1
+    assert set(document) == {
+        "schema",
+        "kind",
+        "host",
+        "collected_at",
+        "source",
+        "pools",
+        "unparsed_lines",
+        "probe",
+    }
+    assert (document["schema"], document["kind"]) == (1, "pools")
+    assert (document["host"], document["collected_at"]) == (None, None)  # a file does not say
     assert document["pools"] == to_data(expected.pools)
     assert tuple(from_data(Pool, pool) for pool in document["pools"]) == expected.pools
     assert document["probe"]["outcome"] == "ok"
