@@ -25,9 +25,12 @@ def set_path_and_online(pool: str, guid: int | str, path: str) -> str:
     return both(zpool("set", f"path={path}", pool, guid), zpool("online", pool, guid))
 
 
-def export_import(pool: str, search_dir: str = "/dev/disk/by-id") -> str:
+def export_import(pool: str, search_dir: str | None = "/dev/disk/by-id") -> str:
     # Import scans search_dir, finds the member by its label and records the
     # path it found: works on every OpenZFS version, but the pool must be unused.
+    # None: the platform's default search (FreeBSD /dev with GEOM labels, illumos /dev/dsk).
+    if search_dir is None:
+        return both(zpool("export", pool), zpool("import", pool))
     return both(zpool("export", pool), zpool("import", "-d", search_dir, pool))
 
 

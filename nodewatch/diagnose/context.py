@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from nodewatch.config import DiagnoseSettings
+from nodewatch.diagnose.platform import Platform, platform_of
 from nodewatch.model import Disk, Guid, Partition, Pool, PoolSource, Snapshot, Vdev, VdevType
 
 
@@ -73,6 +74,16 @@ class Context:
                 self.by_path[_absolute(path)] = where
 
     # ── questions rules ask ────────────────────────────────────────────────
+
+    @property
+    def platform(self) -> Platform:
+        """The OS the pools were read on (a paste may be from FreeBSD or illumos)."""
+        cached = self.memo.get("platform")
+        if isinstance(cached, Platform):
+            return cached
+        found = platform_of(self.snapshot)
+        self.memo["platform"] = found
+        return found
 
     @property
     def has_inventory(self) -> bool:

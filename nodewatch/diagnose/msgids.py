@@ -16,9 +16,10 @@ from nodewatch.model import Severity
 class MessageId:
     severity: Severity
     meaning: str
-    # True when the member rules (missing/faulted/removed devices) give the
-    # actions, so the pool-level finding only explains.
-    handled_by_member_rules: bool = False
+    # True when other rules speak for it with their own findings and actions
+    # (members: missing/faulted devices; pool_down: suspended; data_errors: 8A),
+    # so no generic pool-level finding is made.
+    spoken_for_by_rules: bool = False
 
 
 MESSAGE_IDS: dict[str, MessageId] = {
@@ -37,17 +38,19 @@ MESSAGE_IDS: dict[str, MessageId] = {
     ),
     "ZFS-8000-6X": MessageId(Severity.CRITICAL, "a whole top-level vdev is missing"),
     "ZFS-8000-72": MessageId(Severity.CRITICAL, "the pool metadata is corrupted"),
-    "ZFS-8000-8A": MessageId(Severity.CRITICAL, "files have permanent data errors (data was lost)"),
+    "ZFS-8000-8A": MessageId(Severity.CRITICAL, "files have permanent data errors (data was lost)", True),
     "ZFS-8000-9P": MessageId(
         Severity.WARNING, "a device had read, write or checksum errors; ZFS repaired what it could", True
     ),
     "ZFS-8000-A5": MessageId(Severity.CRITICAL, "the pool was written by a newer ZFS than this node's"),
     "ZFS-8000-EY": MessageId(Severity.CRITICAL, "the pool was last used by another host (hostid)"),
-    "ZFS-8000-HC": MessageId(Severity.CRITICAL, "the pool is suspended after I/O failures (failmode=wait)"),
-    "ZFS-8000-JQ": MessageId(
-        Severity.CRITICAL, "the pool is suspended after I/O failures (failmode=continue)"
+    "ZFS-8000-HC": MessageId(
+        Severity.CRITICAL, "the pool is suspended after I/O failures (failmode=wait)", True
     ),
-    "ZFS-8000-MM": MessageId(Severity.CRITICAL, "multihost (MMP) writes failed; the pool is suspended"),
+    "ZFS-8000-JQ": MessageId(
+        Severity.CRITICAL, "the pool is suspended after I/O failures (failmode=continue)", True
+    ),
+    "ZFS-8000-MM": MessageId(Severity.CRITICAL, "multihost (MMP) writes failed; the pool is suspended", True),
     "ZFS-8000-K4": MessageId(Severity.CRITICAL, "the separate intent log (SLOG) cannot be read"),
     "ZFS-8000-ER": MessageId(Severity.WARNING, "the pool is affected by an on-disk format erratum"),
 }

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 RULES: tuple[str, ...] = (
     "probes",
+    "pool_down",
     "pools",
+    "data_errors",
     "members",
     "spares",
     "scans",

@@ -6,9 +6,11 @@ from __future__ import annotations
 from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context
 from nodewatch.diagnose.replacement import replace_actions
-from nodewatch.diagnose.risk import redundancy_words, severity_for
+from nodewatch.diagnose.risk import is_non_redundant, redundancy_words, severity_for
+from nodewatch.diagnose.rules.data_errors import has_data_errors
 from nodewatch.diagnose.topology import Placement, member_id, redundancy_left
-from nodewatch.model import Action, Finding, Pool, Severity, Transport
+from nodewatch.model import Action, Finding, Pool, Severity, Transport, Vdev
+from nodewatch.parse.zpool_numbers import nicenum
 
 
 def faulted_member(context: Context, pool: Pool, placement: Placement) -> Finding:
@@ -20,7 +22,8 @@ def faulted_member(context: Context, pool: Pool, placement: Placement) -> Findin
     detail = [
         f"ZFS stopped using {leaf.name} of {pool.name}"
         + (f" ({leaf.note.strip()})" if leaf.note else "")
-        + f" after {leaf.read_errors} read, {leaf.write_errors} write and {leaf.checksum_errors}"
+        + f" after {nicenum(leaf.read_errors)} read, {nicenum(leaf.write_errors)} write and"
+        f" {nicenum(leaf.checksum_errors)}"
         " checksum errors.",
         redundancy_words(placement),
     ]
@@ -49,7 +52,7 @@ def faulted_member(context: Context, pool: Pool, placement: Placement) -> Findin
         pool=pool.name,
         vdev_guid=leaf.guid,
         disk=words.disk_ref(disk) if disk else None,
-        evidence=(f"{leaf.name} {leaf.state} {leaf.read_errors} {leaf.write_errors} {leaf.checksum_errors}",),
+        evidence=(_as_printed(leaf),),
         actions=tuple(actions),
     )
 
@@ -92,11 +95,20 @@ def erring_member(context: Context, pool: Pool, placement: Placement) -> Finding
     leaf = placement.leaf
     where = context.locate(leaf)
     disk = where.disk if where else None
-    counts = f"{leaf.read_errors} read, {leaf.write_errors} write, {leaf.checksum_errors} checksum"
-    detail = [
-        f"{leaf.name} of {pool.name} had {counts} errors. ZFS repaired what it could from redundancy"
-        " and keeps using the disk.",
-    ]
+    counts = (
+        f"{nicenum(leaf.read_errors)} read, {nicenum(leaf.write_errors)} write,"
+        f" {nicenum(leaf.checksum_errors)} checksum"
+    )
+    if is_non_redundant(placement):
+        repaired = (
+            f"{placement.top.name} has no redundancy, so ZFS could repair only blocks it keeps extra"
+            " copies of (metadata); it keeps using the disk."
+        )
+    elif has_data_errors(pool):
+        repaired = "Redundancy did not save every block: the pool reports permanent data errors."
+    else:
+        repaired = "ZFS repaired what it could from redundancy and keeps using the disk."
+    detail = [f"{leaf.name} of {pool.name} had {counts} errors. {repaired}"]
     # Observed on OpenZFS 2.1 (lab, usb-stick-suspended/zfs21): a pulled USB stick
     # can stay ONLINE with climbing write errors instead of suspending the pool.
     gone = context.has_inventory and where is None
@@ -137,6 +149,12 @@ def erring_member(context: Context, pool: Pool, placement: Placement) -> Finding
         pool=pool.name,
         vdev_guid=leaf.guid,
         disk=words.disk_ref(disk) if disk else None,
-        evidence=(f"{leaf.name} {leaf.state} {leaf.read_errors} {leaf.write_errors} {leaf.checksum_errors}",),
+        evidence=(_as_printed(leaf),),
         actions=tuple(actions),
     )
+
+
+def _as_printed(leaf: Vdev) -> str:
+    """The member's row as zpool prints it: counters in zfs_nicenum form (`2.04K`, not 2089)."""
+    counters = " ".join(nicenum(n) for n in (leaf.read_errors, leaf.write_errors, leaf.checksum_errors))
+    return f"{leaf.name} {leaf.state} {counters} {leaf.note.strip()}".strip()

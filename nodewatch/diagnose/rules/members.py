@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from nodewatch.diagnose.context import Context
+from nodewatch.diagnose.pool_state import serves_io
 from nodewatch.diagnose.rules.member_faults import erring_member, faulted_member, offline, unknown_state
 from nodewatch.diagnose.rules.member_missing import missing_member
 from nodewatch.diagnose.topology import placements
@@ -19,7 +20,6 @@ from nodewatch.model import (
     HEALTHY_STATES,
     OFFLINE,
     REMOVED,
-    SUSPENDED,
     UNAVAIL,
     Finding,
     VdevType,
@@ -31,8 +31,8 @@ _SKIP_PARENTS = frozenset({VdevType.SPARE, VdevType.REPLACING})  # spares.py and
 
 def check(context: Context) -> Iterator[Finding]:
     for pool in context.snapshot.pools:
-        if pool.state == SUSPENDED:
-            continue  # the pool-suspended finding speaks for its devices
+        if not serves_io(context, pool):
+            continue  # pool_down speaks for a suspended or unavailable pool and its devices
         for placement in placements(pool):
             leaf = placement.leaf
             if placement.parent.type in _SKIP_PARENTS or placement.group is VdevType.SPARES:

@@ -1,4 +1,4 @@
-"""What a pool as a whole says: suspended, a ZFS-8000 message, features, and a catch-all.
+"""What a pool as a whole says: a ZFS-8000 message, features, and a catch-all.
 
 The catch-all matters: a pool that is not ONLINE, or carries a message id,
 must never come out of diagnose without a finding, even when no rule below
@@ -13,85 +13,30 @@ from collections.abc import Iterator
 from nodewatch.diagnose import commands
 from nodewatch.diagnose.context import Context
 from nodewatch.diagnose.msgids import MESSAGE_IDS
-from nodewatch.model import ONLINE, SUSPENDED, Action, Finding, Pool, Severity
+from nodewatch.diagnose.pool_state import serves_io
+from nodewatch.model import ONLINE, Action, Finding, Pool, Severity
 
 _FEATURES_TEXT = "features are not enabled"
 
 
 def check(context: Context) -> Iterator[Finding]:
     for pool in context.snapshot.pools:
-        suspended = pool.state == SUSPENDED or context.snapshot.kstat_states.get(pool.name) == SUSPENDED
-        if suspended:
-            yield suspended_pool(pool.name, pool, _absent_devices(context, pool))
-            continue
+        if not serves_io(context, pool):
+            continue  # pool_down speaks for it
         message = MESSAGE_IDS.get(pool.msgid or "")
-        if message and not message.handled_by_member_rules:
+        if message and not message.spoken_for_by_rules:
             yield _message_finding(pool, message.severity, message.meaning)
         if pool.status and _FEATURES_TEXT in " ".join(pool.status.split()):
             yield _features(pool)
-    # A pool zpool could not describe (it hung) but the kernel says is suspended.
-    described = {pool.name for pool in context.snapshot.pools}
-    for name, state in context.snapshot.kstat_states.items():
-        if state == SUSPENDED and name not in described:
-            yield suspended_pool(name, None, [])
-
-
-def _absent_devices(context: Context, pool: Pool) -> list[str]:
-    """Members whose device is not on the node now: what fell off the bus."""
-    if not context.has_inventory:
-        return []
-    return [leaf.path or leaf.name for leaf in pool.leaves() if context.locate(leaf) is None]
-
-
-def suspended_pool(name: str, pool: Pool | None, absent: list[str]) -> Finding:
-    return Finding(
-        severity=Severity.CRITICAL,
-        code="pool-suspended",
-        summary=f"{name} is SUSPENDED: ZFS stopped all I/O to it after device failures",
-        detail=(
-            "Reads and writes to the pool hang until its devices come back. This typically follows a"
-            " USB disk or hub dropping off the bus."
-            + (f" Gone from the node: {', '.join(absent)}." if absent else "")
-            + " Reconnect the device (`dmesg` says what disappeared), then clear the pool."
-            " Files written during the failure may be reported as permanent errors afterwards"
-            " (`zpool status -v`)."
-        ),
-        pool=name,
-        evidence=(
-            f"state {SUSPENDED}",
-            *(f"not on the node now: {device}" for device in absent),
-            *((" ".join(pool.status.split()),) if pool and pool.status else ()),
-        ),
-        actions=(
-            Action(
-                command=commands.clear(name),
-                why="Resume I/O once the devices are back.",
-                check_first="the missing device is reconnected and visible (`nodewatch disks`)",
-            ),
-            Action(command=commands.status_verbose(name), why="Then list files with permanent errors."),
-        ),
-    )
 
 
 def _message_finding(pool: Pool, severity: Severity, meaning: str) -> Finding:
-    actions: tuple[Action, ...] = ()
-    if pool.msgid == "ZFS-8000-8A":
-        actions = (
-            Action(command=commands.status_verbose(pool.name), why="List the damaged files."),
-            Action(
-                command=commands.both(commands.clear(pool.name), commands.scrub(pool.name)),
-                why="After restoring or deleting those files: reset the error list and verify the pool.",
-                check_first="the damaged files are restored from backup or deleted",
-            ),
-        )
     return Finding(
         severity=severity,
         code=f"pool-{(pool.msgid or '').lower()}",
         summary=f"{pool.name}: {meaning} ({pool.msgid})",
         detail=zfs_words(pool),
         pool=pool.name,
-        evidence=tuple(f for f in pool.error_files[:20]),
-        actions=actions,
     )
 
 

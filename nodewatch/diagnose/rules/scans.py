@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from nodewatch.diagnose import commands
 from nodewatch.diagnose.context import Context
+from nodewatch.diagnose.pool_state import serves_io
 from nodewatch.model import ONLINE, Action, Finding, Pool, Scan, ScanFunction, ScanState, Severity
 from nodewatch.words.sizes import rough_duration
 
@@ -16,6 +17,8 @@ def check(context: Context) -> Iterator[Finding]:
     overdue_after = timedelta(days=context.settings.scrub_overdue_days)
     for pool in context.snapshot.pools:
         scan = pool.scan
+        if not serves_io(context, pool):
+            continue  # a scan on a suspended or unavailable pool is stalled; pool_down speaks
         if scan.state is ScanState.IN_PROGRESS:
             yield _in_progress(pool, scan)
             continue

@@ -1,0 +1,148 @@
+"""The situations people paste, judged as an OpenZFS expert would (issue #8).
+
+Every input is a real public `zpool status` (the fixture header names the
+thread or document it was copied from); no inventory unless a test gives one.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from nodewatch import model
+from nodewatch.diagnose import diagnose
+from nodewatch.replay import snapshot_from_outputs
+
+TEXT = Path(__file__).resolve().parents[2] / "fixtures" / "zpool-status-text"
+
+
+def report_of(name: str, **inputs: str) -> model.Report:
+    return diagnose(snapshot_from_outputs((TEXT / name).read_text(encoding="utf-8"), **inputs))
+
+
+def commands(report: model.Report) -> list[str]:
+    return [action.command for finding in report.findings for action in finding.actions]
+
+
+def words(finding: model.Finding) -> str:
+    return " ".join((finding.summary, finding.detail, *(a.why for a in finding.actions)))
+
+
+def codes(report: model.Report, at_least: model.Severity = model.Severity.WARNING) -> list[str]:
+    return [f.code for f in report.findings if f.severity >= at_least and f.severity != model.Severity.UNKNOWN]
+
+
+# ─── pool UNAVAIL, "insufficient replicas" ─────────────────────────────────
+
+UNAVAILABLE = [
+    "zol-0.6.0-raidz2-sdX-renumbered-corrupted-data-5E.txt",
+    "zol-0.6.3-mirror-sdX-faulted-corrupted-data-5E-x.txt",
+    "openzfs-2.3.1-removed-members-unavail-L-excerpt.txt",
+]
+
+
+@pytest.mark.parametrize("name", UNAVAILABLE)
+def test_an_unavailable_pool_is_down_never_replaced_and_has_no_redundancy_words(name):
+    report = report_of(name)
+    assert codes(report) == ["pool-unavailable"]
+    finding = report.findings[0]
+    assert finding.severity is model.Severity.CRITICAL
+    assert "is down" in finding.summary
+    assert not any(c.startswith("zpool replace") for c in commands(report))
+    text = words(finding)
+    for redundancy in ("redundancy left", "can still lose", "one more failure"):
+        assert redundancy not in text
+
+
+@pytest.mark.parametrize("name", UNAVAILABLE[:2])
+def test_corrupted_data_under_sdx_names_is_read_as_renumbered_disks_and_reimported_first(name):
+    report = report_of(name)
+    finding = report.findings[0]
+    pool = finding.pool
+    assert finding.actions[0].command == f"zpool export {pool} && zpool import -d /dev/disk/by-id {pool}"
+    assert "renumbered at boot" in finding.detail
+    assert "premature" in finding.detail  # ZFS-8000-5E says "Destroy and re-create the pool"
+
+
+def test_an_unavailable_pool_with_removed_members_says_reconnect_then_clear_first():
+    report = report_of("openzfs-2.3.1-removed-members-unavail-L-excerpt.txt")
+    finding = report.findings[0]
+    assert finding.actions[0].command == "zpool clear Regression-Pool"
+    assert "reconnecting" in finding.actions[0].why
+    assert "wwn-0x50000394f803873c REMOVED" in finding.evidence
+
+
+# ─── I/O suspended ─────────────────────────────────────────────────────────
+
+SUSPENDED = [
+    "zol-0.7-unavail-suspended-insufficient-replicas-list-unavailable.txt",  # HC, UNAVAIL, stripe
+    "zol-0.8.1-single-disk-unavail-two-errors-lines.txt",  # JQ, single disk, 5 data errors
+    "openzfs-2.x-suspended-raidz3-faulted-was-excerpt.txt",  # SUSPENDED, raidz3
+    "freebsd-file-vdevs-jq-metadata-errors-excerpt.txt",  # JQ on an ONLINE pool, FreeBSD
+]
+
+
+@pytest.mark.parametrize("name", SUSPENDED)
+def test_a_suspended_pool_says_reconnect_then_zpool_clear_and_never_replace(name):
+    report = report_of(name)
+    first = report.findings[0]
+    assert first.code == "pool-suspended" and first.severity is model.Severity.CRITICAL
+    assert first.actions[0].command == f"zpool clear {first.pool}"
+    assert "Reconnect" in first.detail
+    assert not any(c.startswith(("zpool replace", "zpool detach")) for c in commands(report))
+    assert not any(f.code.startswith("member-") for f in report.findings)
+
+
+def test_a_suspended_stripe_says_the_device_itself_has_to_come_back():
+    for name in SUSPENDED[:2]:
+        first = report_of(name).findings[0]
+        assert "no redundancy where it failed" in first.detail
+        assert "`dmesg` or `journalctl -k`" in first.detail
+
+
+def test_file_vdevs_say_nothing_of_the_platform_so_the_kernel_log_is_named_plainly():
+    # FreeBSD's ZFS printed illumos.org message URLs too: the URL is no evidence of illumos.
+    first = report_of("freebsd-file-vdevs-jq-metadata-errors-excerpt.txt").findings[0]
+    assert "the kernel log (`dmesg`)" in first.detail
+
+
+# ─── data errors ───────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [
+        ("zol-0.6.5-permanent-errors-2.04K-counters.txt", "2 permanent data errors"),
+        ("zol-0.8.1-single-disk-unavail-two-errors-lines.txt", "5 permanent data errors"),
+        ("freebsd-file-vdevs-jq-metadata-errors-excerpt.txt", "8 permanent data errors"),
+        ("openzfs-2.3-resilver-expand-paths-was-old-elided.txt", "1 permanent data error"),
+        ("openzfs-2.1.4-two-pools-8A-partuuid-excerpt.txt", "permanent data errors"),
+    ],
+)
+def test_data_errors_are_critical_counted_and_lead_to_status_v_restore_clear_scrub(name, count):
+    report = report_of(name)
+    found = [f for f in report.findings if f.code == "pool-data-errors"]
+    assert len(found) == 1
+    finding = found[0]
+    assert finding.severity is model.Severity.CRITICAL
+    assert count in finding.summary
+    pool = finding.pool
+    assert [a.command for a in finding.actions] == [
+        f"zpool status -v {pool}",
+        f"zpool clear {pool} && zpool scrub {pool}",
+    ]
+    assert "restore" in finding.detail.lower()
+    assert "ZFS repaired what it could" not in " ".join(words(f) for f in report.findings)
+
+
+def test_metadata_errors_are_said_to_be_pool_metadata_not_files():
+    report = report_of("freebsd-file-vdevs-jq-metadata-errors-excerpt.txt")
+    finding = next(f for f in report.findings if f.code == "pool-data-errors")
+    assert "8 of the entries are <metadata>" in finding.detail
+    assert "<metadata>:<0x0>" in finding.evidence
+
+
+def test_counters_are_shown_as_zpool_printed_them():
+    report = report_of("zol-0.6.5-permanent-errors-2.04K-counters.txt")
+    erring = [f for f in report.findings if f.code == "member-errors"]
+    assert erring and all("4.09K checksum" in f.summary for f in erring)
+    assert all("4188" not in f.summary + " ".join(f.evidence) for f in erring)
