@@ -28,7 +28,9 @@ def words(finding: model.Finding) -> str:
 
 
 def codes(report: model.Report, at_least: model.Severity = model.Severity.WARNING) -> list[str]:
-    return [f.code for f in report.findings if f.severity >= at_least and f.severity != model.Severity.UNKNOWN]
+    return [
+        f.code for f in report.findings if f.severity >= at_least and f.severity != model.Severity.UNKNOWN
+    ]
 
 
 # ─── pool UNAVAIL, "insufficient replicas" ─────────────────────────────────

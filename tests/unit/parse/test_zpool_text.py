@@ -63,6 +63,12 @@ POOLS = {
         ("bigdata", "ONLINE", "ZFS-8000-9P", 3, "resilver", "finished", 0)
     ],
     "lab-2.3.2-member-missing-P.txt": [("bigdata", "DEGRADED", "ZFS-8000-4J", 3, "none", "none", 0)],
+    "zol-0.6.0-raidz2-sdX-renumbered-corrupted-data-5E.txt": [
+        ("cloud", "UNAVAIL", "ZFS-8000-5E", 4, "none", "none", None)
+    ],
+    "zol-0.6.3-mirror-sdX-faulted-corrupted-data-5E-x.txt": [
+        ("mypool", "UNAVAIL", "ZFS-8000-5E", 2, "none", "none", None)
+    ],
     "zol-0.6.5-raidz2-replacing-missing-was-excerpt.txt": [
         ("ZFS01", "DEGRADED", None, 9, "resilver", "finished", None)
     ],
