@@ -7,8 +7,11 @@ machine" all work (shared/DESIGN.md): the same diagnose() runs on them.
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import resources
+from pathlib import Path
 
 from nodewatch import model, serialize
 
@@ -36,45 +39,102 @@ def snapshot_from_json(text: str, source: str) -> model.Snapshot:
         raise ReplayError(f"{source}: {err}") from None
 
 
-def snapshot_from_file(path: str) -> model.Snapshot:
-    from nodewatch.cli.common import read_input
+def read_input(path: str) -> str:
+    """Read a saved output: a file path, or `-` for stdin (a paste from another machine).
 
+    Bytes that are not UTF-8 are replaced, so the parsers say what does not fit.
+    Raise ReplayError naming the path when it cannot be read.
+    """
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError as err:
+        raise ReplayError(f"cannot read {path}: {err.strerror}") from None
+
+
+def snapshot_from_file(path: str) -> model.Snapshot:
+    """Given a `nodewatch snapshot` file (or `-`), return the Snapshot it holds."""
     return snapshot_from_json(read_input(path), path)
+
+
+def snapshot_from_output_files(
+    zpool_status: str, *, udev_db: str | None = None, by_id: str | None = None
+) -> model.Snapshot:
+    """Given the paths (or `-`) of saved `zpool status` and optionally a udev dump
+    or a by-id listing, return a Snapshot as if collected on that machine."""
+    return snapshot_from_outputs(
+        read_input(zpool_status),
+        udev_db=read_input(udev_db) if udev_db else None,
+        by_id=read_input(by_id) if by_id else None,
+    )
 
 
 def snapshot_from_outputs(
     zpool_status: str,
     *,
+    zpool_status_command: str = "zpool status",
+    zpool_list: str | None = None,
     udev_db: str | None = None,
     by_id: str | None = None,
+    smartctl: Mapping[str, tuple[str, int]] | None = None,
     hostname: str = "(pasted)",
+    collected_at: datetime | None = None,
+    local_time: datetime | None = None,
+    zfs_version: str | None = None,
+    probes: tuple[model.ProbeResult, ...] = (),
 ) -> model.Snapshot:
-    """Given pasted `zpool status` (text or JSON) and optionally a udev dump or a
-    by-id listing, return a Snapshot as if collected on that machine."""
-    from nodewatch.parse.zpool_status import ParseError, parse_zpool_status
+    """Given command outputs saved on some node, return a Snapshot as if collected there.
+
+    zpool_status is `zpool status` text or JSON; zpool_list (`zpool list -j` or
+    `-Hp` text) fills in capacities; the disks come from a udev dump
+    (`udevadm info --export-db`) with smartctl (`-x -j` output and exit status
+    by devnode), or else from an `ls -l /dev/disk/by-id` listing. Raise
+    ReplayError when the zpool outputs are not what they claim to be.
+    """
+    from nodewatch.parse.zpool_status import ParseError, attach_capacity, parse_zpool_status
 
     try:
         pool_status = parse_zpool_status(zpool_status, source="zpool status")
+        if zpool_list is not None:
+            pool_status = attach_capacity(pool_status, _capacities(zpool_list))
     except ParseError as err:
         raise ReplayError(str(err)) from None
     inventory = None
     if udev_db is not None:
         from nodewatch.parse.inventory import build_inventory
+        from nodewatch.parse.smartctl import parse_smartctl_json
         from nodewatch.parse.udev_db import parse_udev_db
 
-        inventory = build_inventory(parse_udev_db(udev_db, source="udev-db"), source="udev-db")
+        # With its SMART readings a udev dump is a whole recording of the disks, as a
+        # live collection makes; without, it is a dump that carries no SMART.
+        smart = {devnode: parse_smartctl_json(*output) for devnode, output in (smartctl or {}).items()}
+        source = "udev" if smartctl is not None else "udev-db"
+        inventory = build_inventory(
+            parse_udev_db(udev_db, source="udev-db"), source=source, smart_by_devnode=smart
+        )
     elif by_id is not None:
         from nodewatch.parse.by_id_listing import parse_by_id_listing
 
         inventory = parse_by_id_listing(by_id, source="by-id listing")
-    raw = [model.RawOutput(command="zpool status", stdout=zpool_status)]
     return model.Snapshot(
         hostname=hostname,
-        collected_at=datetime.now(UTC),
+        collected_at=collected_at or datetime.now(UTC),
+        local_time=local_time,
+        zfs_version=zfs_version,
         pool_status=pool_status,
         inventory=inventory,
-        raw=tuple(raw),
+        probes=probes,
+        raw=(model.RawOutput(command=zpool_status_command, stdout=zpool_status),),
     )
+
+
+def _capacities(zpool_list: str) -> dict[str, model.Capacity]:
+    from nodewatch.parse.zpool_list import parse_zpool_list_json, parse_zpool_list_text
+
+    if zpool_list.lstrip().startswith("{"):
+        return parse_zpool_list_json(zpool_list, source="zpool list")
+    return parse_zpool_list_text(zpool_list)
 
 
 def demo_snapshot() -> model.Snapshot:

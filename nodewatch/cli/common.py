@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Any, TextIO
 
 from nodewatch import config as config_module
@@ -25,12 +24,12 @@ def load_config(args: argparse.Namespace) -> config_module.Config:
 
 def read_input(path: str) -> str:
     """Read a saved output: a file path, or `-` for stdin (a paste from another machine)."""
-    if path == "-":
-        return sys.stdin.read()
+    from nodewatch import replay
+
     try:
-        return Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError as err:
-        raise UserError(f"cannot read {path}: {err.strerror}") from None
+        return replay.read_input(path)
+    except replay.ReplayError as err:
+        raise UserError(str(err)) from None
 
 
 def print_json(data: Any, stream: TextIO | None = None) -> None:

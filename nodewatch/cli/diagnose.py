@@ -83,11 +83,7 @@ def _snapshot(args: argparse.Namespace, config: Config) -> Snapshot:
     if args.snapshot_file:
         return replay.snapshot_from_file(args.snapshot_file)
     if args.zpool_status:
-        return replay.snapshot_from_outputs(
-            common.read_input(args.zpool_status),
-            udev_db=common.read_input(args.udev_db) if args.udev_db else None,
-            by_id=common.read_input(args.by_id) if args.by_id else None,
-        )
+        return replay.snapshot_from_output_files(args.zpool_status, udev_db=args.udev_db, by_id=args.by_id)
     from nodewatch.probe import collect
 
     return collect.collect(config)

@@ -10,7 +10,7 @@ import pytest
 
 from nodewatch.diagnose import diagnose
 from nodewatch.probe.collect import collect
-from tests.recordings import LAB, body
+from tests.support.recordings import LAB, body
 from tests.unit.probe.test_zpool_probe import config_for, fake_zpool
 
 REPO = Path(__file__).resolve().parents[3]

@@ -15,7 +15,7 @@ from nodewatch import model
 from nodewatch.diagnose import diagnose
 from nodewatch.diagnose.compare import Change, compare
 from nodewatch.parse.zpool_status import parse_zpool_status
-from tests.recordings import LAB, lab_snapshot
+from tests.support.recordings import LAB, lab_snapshot
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 RESILVERING = FIXTURES / "zpool-status-text" / "openzfs-2.3-resilver-expand-paths-was-old-elided.txt"

@@ -17,7 +17,7 @@ import pytest
 
 from nodewatch import model
 from nodewatch.diagnose import diagnose
-from tests.recordings import LAB, body, lab_snapshot, step_files
+from tests.support.recordings import LAB, body, lab_snapshot, step_files
 
 SEED = ("seed-usb-reattach", "zfs23")
 USB_PART = "/dev/disk/by-id/usb-WDC_WD40EFZX-68AWUN0_000000123AE8-0:0-part1"

@@ -15,7 +15,7 @@ from nodewatch.cli import disks as disks_cli
 from nodewatch.cli import pools as pools_cli
 from nodewatch.diagnose import diagnose
 from nodewatch.present.terminal import safe
-from tests.recordings import lab_snapshot
+from tests.support.recordings import lab_snapshot
 
 # Retitles the terminal (OSC … BEL), returns the carriage, forges a line, clears the screen
 # through an 8-bit CSI, and reverses the text direction.

@@ -20,7 +20,7 @@ from nodewatch.present import envelope
 from nodewatch.present.findings import plain
 from nodewatch.present.pools import Tone, describe_scan, state_tone
 from nodewatch.words.sizes import binary_size, clock_duration, decimal_size, rough_duration
-from tests.recordings import LAB
+from tests.support.recordings import LAB
 
 
 def test_drive_sizes_are_decimal_as_sold_and_pool_sizes_binary_as_zpool_prints() -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from nodewatch import model
 from nodewatch.diagnose import diagnose
 from nodewatch.service.policy import Kind, Policy, Problem, step
-from tests.recordings import lab_snapshot
+from tests.support.recordings import lab_snapshot
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 HEALTHY = diagnose(lab_snapshot("removed-replug", "zfs23", "01-healthy")).findings

@@ -10,7 +10,7 @@ import pytest
 from nodewatch import model
 from nodewatch.diagnose import diagnose
 from nodewatch.service.store import FILENAME, SCHEMA_VERSION, Store, StoreError
-from tests.recordings import lab_snapshot
+from tests.support.recordings import lab_snapshot
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -1,8 +1,10 @@
 """Lab recordings (tests/fixtures/lab/<scenario>/<flavour>/) replayed as Snapshots.
 
 A step's real outputs (zpool status JSON or text, zpool list, the udev
-database, smartctl JSON per disk) go through the same parsers as a live
-collection, so the rules are tested on what a real OpenZFS and udev printed.
+database, smartctl JSON per disk) are read here, by their file names; the
+Snapshot is assembled by nodewatch.replay.snapshot_from_outputs, the path a
+pasted output takes, through the same parsers as a live collection. So the
+rules are tested on what a real OpenZFS and udev printed.
 """
 
 from __future__ import annotations
@@ -11,15 +13,9 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from nodewatch import model
-from nodewatch.parse.by_id_listing import parse_by_id_listing
-from nodewatch.parse.inventory import build_inventory
-from nodewatch.parse.smartctl import parse_smartctl_json
-from nodewatch.parse.udev_db import parse_udev_db
-from nodewatch.parse.zpool_list import parse_zpool_list_json, parse_zpool_list_text
-from nodewatch.parse.zpool_status import attach_capacity, parse_zpool_status
+from nodewatch import model, replay
 
-LAB = Path(__file__).resolve().parent / "fixtures" / "lab"
+LAB = Path(__file__).resolve().parents[1] / "fixtures" / "lab"
 _HEADER_END = "# ---"
 _ZFS_VERSION = re.compile(r"zfs-(\d+\.\d+\.\d+)")
 # The lab's recordings are dated, not timed: pin the clock to the recording day.
@@ -82,33 +78,49 @@ def lab_snapshot(scenario: str, flavour: str, step: str, *, text_only: bool = Fa
         raise FileNotFoundError(f"no recordings for {scenario}/{flavour}/{step} under {LAB}")
     status_file = files.get("zpool-status-j.json") if not text_only else None
     status_file = status_file or files["zpool-status-Pv.txt"]
-    pool_status = parse_zpool_status(body(status_file), source=str(status_file))
-    if "zpool-list-j.json" in files and not text_only:
-        pool_status = attach_capacity(pool_status, parse_zpool_list_json(body(files["zpool-list-j.json"])))
-    elif "zpool-list-vHpP.txt" in files:
-        pool_status = attach_capacity(pool_status, parse_zpool_list_text(body(files["zpool-list-vHpP.txt"])))
+    list_file = files.get("zpool-list-j.json") if not text_only else None
+    list_file = list_file or files.get("zpool-list-vHpP.txt")
     # udev and SMART are recorded only in steps where the disks changed: a step
     # without them sees the disks of the latest earlier step that has them, if
     # its by-id links are the same; otherwise (the guest was too swamped to dump
     # udev) its own by-id listing, best effort.
     disk_files = files if "udevadm-export-db.txt" in files else _latest_disk_files(scenario, flavour, step)
+    by_id = udev_db = smart = None
     if disk_files is not files and _links(disk_files) != _links(files):
-        return _snapshot(status_file, pool_status, parse_by_id_listing(body(files["by-id.txt"])))
-    smart = {}
-    for name, path in disk_files.items():
+        by_id = body(files["by-id.txt"])
+    else:
+        udev_db = body(disk_files["udevadm-export-db.txt"])
+        smart = _smartctl(disk_files)
+    version = _ZFS_VERSION.search(header(status_file).get("zfs", ""))
+    return replay.snapshot_from_outputs(
+        body(status_file),
+        zpool_status_command=header(status_file).get("command", "zpool status"),
+        zpool_list=body(list_file) if list_file else None,
+        udev_db=udev_db,
+        by_id=by_id,
+        smartctl=smart,
+        hostname="lab-vm",
+        collected_at=_RECORDED,
+        local_time=_RECORDED.replace(tzinfo=None),
+        zfs_version=version[1] if version else None,
+        probes=(
+            model.ProbeResult("zpool", model.ProbeOutcome.OK),
+            model.ProbeResult("udev", model.ProbeOutcome.OK),
+        ),
+    )
+
+
+def _smartctl(files: dict[str, Path]) -> dict[str, tuple[str, int]]:
+    """The step's smartctl outputs and exit statuses by devnode."""
+    smart: dict[str, tuple[str, int]] = {}
+    for name, path in files.items():
         match = re.fullmatch(r"smartctl-(sat-)?(\w+)\.json", name)
         if match:
-            info = parse_smartctl_json(body(path), int(header(path).get("rc", "0")))
             devnode = f"/dev/{match[2]}"
             # The -d sat reading of a USB disk, where there is one, is the one that matters.
             if match[1] or devnode not in smart:
-                smart[devnode] = info
-    inventory = build_inventory(
-        parse_udev_db(body(disk_files["udevadm-export-db.txt"]), source="udevadm"),
-        source="udev",
-        smart_by_devnode=smart,
-    )
-    return _snapshot(status_file, pool_status, inventory)
+                smart[devnode] = (body(path), int(header(path).get("rc", "0")))
+    return smart
 
 
 def _links(files: dict[str, Path]) -> set[tuple[str, str]]:
@@ -119,45 +131,3 @@ def _links(files: dict[str, Path]) -> set[tuple[str, str]]:
             left, target = line.split(" -> ", 1)
             pairs.add((left.split()[-1], target.strip()))
     return pairs
-
-
-def _snapshot(status_file: Path, pool_status: model.PoolStatus, inventory: model.Inventory) -> model.Snapshot:
-    version = _ZFS_VERSION.search(header(status_file).get("zfs", ""))
-    return model.Snapshot(
-        hostname="lab-vm",
-        collected_at=_RECORDED,
-        local_time=_RECORDED.replace(tzinfo=None),
-        zfs_version=version[1] if version else None,
-        pool_status=pool_status,
-        inventory=inventory,
-        probes=(
-            model.ProbeResult("zpool", model.ProbeOutcome.OK),
-            model.ProbeResult("udev", model.ProbeOutcome.OK),
-        ),
-        raw=(
-            model.RawOutput(
-                command=header(status_file).get("command", "zpool status"), stdout=body(status_file)
-            ),
-        ),
-    )
-
-
-def main(argv: list[str]) -> int:
-    """`python3 -m tests.recordings SCENARIO FLAVOUR STEP` prints that step as a snapshot file.
-
-    This is how nodewatch/demo/seed-usb-reattach.json is made (a test checks it is current).
-    """
-    import json
-    import sys
-
-    from nodewatch.serialize import to_data
-
-    scenario, flavour, step = argv
-    sys.stdout.write(json.dumps(to_data(lab_snapshot(scenario, flavour, step)), indent=1) + "\n")
-    return 0
-
-
-if __name__ == "__main__":
-    import sys
-
-    sys.exit(main(sys.argv[1:]))
