@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "disks": "List every disk: transport, USB bridge, by-id names and why, ZFS membership, SMART.",
     "snapshot": "Collect everything once and write it as JSON, to replay with `diagnose --from`.",
     "config-example": "Print a config file with every setting at its default.",
+    "password-hash": "Hash a password for the status page's basic auth (web.basic_auth_password_hash_file).",
 }
 
 EXIT_UNKNOWN = 3  # monitoring-plugin "could not tell": also for user errors
