@@ -105,7 +105,9 @@ def create_app(
         limit = request.args.get("limit", "50")
         if not limit.isdigit() or not 1 <= int(limit) <= EVENTS_API_MAX:
             abort(400, description=f"limit must be a whole number from 1 to {EVENTS_API_MAX}")
-        return jsonify(page.events_document(source.events(int(limit))))
+        status = source.status()
+        host = status.report.snapshot.hostname if status.report else None
+        return jsonify(page.events_document(source.events(int(limit)), host))
 
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:

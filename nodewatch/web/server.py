@@ -53,8 +53,15 @@ class WebServer:
         return str(host), int(port)
 
     def close(self) -> None:
-        self.server.close()
+        """Stop serving: the server's own thread closes its sockets, then the workers stop."""
+
+        def stop() -> None:
+            for channel in list(self.server._map.values()):
+                channel.handle_close()
+
+        self.server.trigger.pull_trigger(stop)
         self.thread.join(timeout=5)
+        self.server.task_dispatcher.shutdown()
 
 
 def start(app: Flask, listen: str) -> WebServer:
