@@ -24,7 +24,7 @@ from typing import Any
 from nodewatch import diagnose, model, replay
 from nodewatch.parse.smartctl import parse_smartctl_json
 from nodewatch.parse.zpool_status import parse_zpool_status, strip_preamble
-from tests.recordings import lab_snapshot
+from tests.support.recordings import lab_snapshot
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 HOSTILE = "<script>alert('x')</script>\"'&amp;<b>\\\n"
