@@ -38,28 +38,6 @@ def parse_count(text: str) -> int | None:
     return parse_size(text)
 
 
-def nicenum(value: int) -> str:
-    """Given a counter, return it as zpool prints it (zfs_nicenum): `960`, `2.04K`, `12M`.
-
-    The inverse of parse_count, so a count read from `2.04K` is shown as `2.04K`
-    again, not as an exact-looking 2089.
-    """
-    if value < 1024:
-        return str(value)
-    index, whole = 0, value
-    while whole >= 1024 and index < 6:
-        whole //= 1024
-        index += 1
-    unit = "KMGTPE"[index - 1]
-    if value % (1 << (10 * index)) == 0:
-        return f"{whole}{unit}"
-    for digits in (2, 1, 0):
-        text = f"{value / (1 << (10 * index)):.{digits}f}{unit}"
-        if len(text) <= 5:
-            return text
-    return text
-
-
 def is_count(text: str) -> bool:
     """Say whether a token looks like a READ/WRITE/CKSUM value."""
     return _NUMBER.match(text) is not None and not text.upper().endswith("B")

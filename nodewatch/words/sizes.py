@@ -3,7 +3,8 @@
 Drives are sold in decimal units (a "4 TB" drive holds 4.00 TB), so disk and
 partition sizes use them; zpool prints binary units with one letter (3.6T),
 so pool-side amounts (space, scan rates, repaired bytes) use those, to match
-what the user sees in `zpool status` beside ours.
+what the user sees in `zpool status` beside ours; error counters are quoted
+as zpool prints them too (nicenum).
 """
 
 from __future__ import annotations
@@ -30,6 +31,28 @@ def binary_size(size: int) -> str:
             return f"{value:.0f}{unit}" if unit == "B" else f"{value:.1f}{unit}"
         value /= 1024
     raise AssertionError("unreachable")
+
+
+def nicenum(value: int) -> str:
+    """Given a counter, return it as zpool prints it (zfs_nicenum): `960`, `2.04K`, `12M`.
+
+    The inverse of parse.zpool_numbers.parse_count, so a count read from `2.04K`
+    is shown as `2.04K` again, not as an exact-looking 2089.
+    """
+    if value < 1024:
+        return str(value)
+    index, whole = 0, value
+    while whole >= 1024 and index < 6:
+        whole //= 1024
+        index += 1
+    unit = "KMGTPE"[index - 1]
+    if value % (1 << (10 * index)) == 0:
+        return f"{whole}{unit}"
+    for digits in (2, 1, 0):
+        text = f"{value / (1 << (10 * index)):.{digits}f}{unit}"
+        if len(text) <= 5:
+            return text
+    return text
 
 
 def clock_duration(seconds: int) -> str:

@@ -10,7 +10,7 @@ from nodewatch.diagnose.risk import is_non_redundant, redundancy_words, severity
 from nodewatch.diagnose.rules.data_errors import has_data_errors
 from nodewatch.diagnose.topology import Placement, member_id, redundancy_left
 from nodewatch.model import Action, Finding, Pool, Severity, Transport, Vdev
-from nodewatch.parse.zpool_numbers import nicenum
+from nodewatch.words.sizes import nicenum
 
 
 def faulted_member(context: Context, pool: Pool, placement: Placement) -> Finding:

@@ -114,3 +114,14 @@ def test_envelope_dates_and_names_the_node() -> None:
     assert document["host"] == "pi-node-1"
     assert document["collected_at"] == "2026-11-23T12:00:00+00:00"
     assert document["probes"] == [{"name": "udev", "outcome": "ok", "reason": None, "duration_seconds": 0.0}]
+
+
+def test_error_counters_are_quoted_as_zpool_printed_them() -> None:
+    from nodewatch.parse.zpool_numbers import parse_count
+    from nodewatch.words.sizes import nicenum
+
+    # Columns of recorded `zpool status` outputs (tests/fixtures/): read, then said again.
+    for printed in ("0", "3", "317", "2.04K", "2.36K", "4.09K", "13.2K", "1.85M", "1.89M"):
+        count = parse_count(printed)
+        assert count is not None
+        assert nicenum(count) == printed
