@@ -349,6 +349,27 @@ class Mount:
     device: str = ""  # major:minor, to find a block device's mountpoints
 
 
+class ExpectedFrom(enum.StrEnum):
+    """Why nodewatch believes a pool should be imported on this node."""
+
+    CACHE_FILE = "cache_file"  # listed in /etc/zfs/zpool.cache: the boot import tries it
+    BOOT_IMPORT = "boot_import"  # the boot's zfs-import-* service tried it and said why it failed
+    CONFIG = "config"  # named in nodewatch's config ([zfs] expected_pools; the NixOS module fills it)
+    HISTORY = "history"  # the service saw it imported before
+    IMPORT_LISTING = "import_listing"  # a pasted `zpool import` listing shows it (replay)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedPool:
+    """A pool that should be imported here, and what says so."""
+
+    name: str
+    guid: Guid | None = None
+    sources: tuple[ExpectedFrom, ...] = ()
+    boot_error: str | None = None  # "cannot import 'tank': one or more devices is currently unavailable"
+    member_paths: tuple[str, ...] = ()  # where the cache file recorded its leaves
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     hostname: str
@@ -359,6 +380,8 @@ class Snapshot:
     inventory: Inventory | None = None
     mounts: tuple[Mount, ...] = ()
     kstat_states: dict[str, str] = field(default_factory=dict)  # pool → state from /proc/spl/kstat
+    expected_pools: tuple[ExpectedPool, ...] = ()  # pools that should be imported (cache file, boot, …)
+    importable: PoolStatus | None = None  # `zpool import` listing (read-only); None: not looked
     probes: tuple[ProbeResult, ...] = ()
     raw: tuple[RawOutput, ...] = ()
     schema: int = 1

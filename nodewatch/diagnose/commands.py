@@ -34,6 +34,17 @@ def export_import(pool: str, search_dir: str | None = "/dev/disk/by-id") -> str:
     return both(zpool("export", pool), zpool("import", "-d", search_dir, pool))
 
 
+def import_pool(pool: str, search_dir: str | None, *options: str) -> str:
+    # Scans search_dir (None: the platform's default search) for the pool's members by label.
+    where = ("-d", search_dir) if search_dir else ()
+    return zpool("import", *where, *options, pool)
+
+
+def import_listing(search_dir: str | None) -> str:
+    # Without a pool name `zpool import` only lists what it finds: read-only.
+    return zpool("import", "-d", search_dir) if search_dir else zpool("import")
+
+
 def online(pool: str, device: str | int) -> str:
     return zpool("online", pool, device)
 

@@ -55,7 +55,8 @@ def platform_of(snapshot: Snapshot) -> Platform:
     if snapshot.probes:
         return Platform.LINUX  # collected by nodewatch itself
     votes = {Platform.LINUX: 0, Platform.FREEBSD: 0, Platform.ILLUMOS: 0}
-    for pool in snapshot.pools:
+    listed = snapshot.importable.pools if snapshot.importable else ()
+    for pool in (*snapshot.pools, *listed):
         for leaf in pool.leaves():
             for name in (leaf.path, leaf.was_path, leaf.name):
                 if not name:

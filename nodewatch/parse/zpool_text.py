@@ -28,8 +28,8 @@ _COLUMNS = re.compile(r"^(?P<indent>\s*)NAME\s+STATE\b(?P<rest>.*)$")
 _ERRORS_COUNT = re.compile(r"^(?P<count>\d+) data errors?, use '-v' for a list$")
 _MSGID = re.compile(r"\b(?P<msgid>ZFS-\d{4}-[0-9A-Z]{2})\b")
 _STATE_WORD = re.compile(r"^[A-Z][A-Z_]+$")
-# `zpool status -x` and a host without pools: understood, nothing to report.
-_NOTHING = re.compile(r"^(all pools are healthy|no pools available|pool '.+' is healthy)$")
+# `zpool status -x`, a host without pools, an empty `zpool import`: understood, nothing to report.
+_NOTHING = re.compile(r"^(all pools are healthy|no pools available( to import)?|pool '.+' is healthy)$")
 _NUMERIC_COLUMNS = frozenset({"READ", "WRITE", "CKSUM", "SLOW", "DIO"})
 # A suspended pool prints `errors: List of errors unavailable: …` and then its count on a
 # second `errors:` line (zol 0.8), so `errors:` may repeat; the others may not.
@@ -51,6 +51,7 @@ class _Node:
 @dataclass
 class _PoolBuilder:
     name: str | None = None
+    guid: Guid | None = None  # `id:` of a `zpool import` listing
     state: str = ""
     fields: dict[str, list[str]] = field(default_factory=dict)  # status/action/see/errors → lines
     scans: list[list[str]] = field(default_factory=list)
@@ -131,7 +132,9 @@ class _TextParser:
                 pool.unparsed.append(raw)
         elif key == "errors":
             pool.fields.setdefault("errors", []).append(value)
-        else:  # id:, remove:, checkpoint:, expand: — known, but not in the model
+        elif key == "id" and value.isdigit():  # `zpool import`: the pool's guid
+            pool.guid = Guid(int(value))
+        else:  # remove:, checkpoint:, expand: — known, but not in the model
             pool.unparsed.append(raw)
 
     def _continuation(self, line: str, raw: str) -> None:
@@ -227,6 +230,7 @@ def _build_pool(builder: _PoolBuilder) -> Pool:
     error_count, errors_text = _errors(fields.get("errors"), builder.error_files)
     return Pool(
         name=builder.name or "",
+        guid=builder.guid,
         state=builder.state or (builder.root.state if builder.root else ""),
         status=fold(" ".join(fields["status"])) if "status" in fields else None,
         action=fold(" ".join(fields["action"])) if "action" in fields else None,

@@ -10,6 +10,7 @@ RULES: tuple[str, ...] = (
     "pool_down",
     "pools",
     "data_errors",
+    "imports",
     "members",
     "spares",
     "scans",

@@ -1,0 +1,328 @@
+"""The pool that is not there: expected here, not imported, and what `zpool import` says of it.
+
+After a reboot the boot import (`zfs-import-cache`) looks for each member at
+the path the cache file recorded. When too many members moved (a disk now
+behind a USB bridge, renumbered ports) it gives up, and `zpool status` just
+says "no pools available": without this rule such a node looks healthy.
+
+A pool is expected from the cache file, the boot import's own error, the
+config, the service's history, or a pasted `zpool import` listing. What the
+read-only listing shows decides the advice; nothing is ever forced
+(`-f` only with its warning, never `-F`, `labelclear` or `create`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from nodewatch.diagnose import commands
+from nodewatch.diagnose.context import Context
+from nodewatch.diagnose.platform import commands_for
+from nodewatch.model import (
+    DEGRADED,
+    ONLINE,
+    Action,
+    ExpectedFrom,
+    ExpectedPool,
+    Finding,
+    Pool,
+    Severity,
+    Vdev,
+)
+from nodewatch.parse.zpool_import import top_level_missing, unsupported_features
+from nodewatch.zfs_features import release_needed
+
+_SOURCE_WORDS = {
+    ExpectedFrom.CACHE_FILE: "it is in the cache file /etc/zfs/zpool.cache",
+    ExpectedFrom.BOOT_IMPORT: "the boot import tried it",
+    ExpectedFrom.CONFIG: "nodewatch's config names it",
+    ExpectedFrom.HISTORY: "nodewatch saw it imported before",
+    ExpectedFrom.IMPORT_LISTING: "a `zpool import` listing shows it",
+}
+_HOST_WORDS = "last accessed by another system"
+_MULTIHOST_WORDS = "hostid is not set"
+
+
+def check(context: Context) -> Iterator[Finding]:
+    snapshot = context.snapshot
+    imported = {pool.name for pool in snapshot.pools}
+    listed = {pool.name: pool for pool in snapshot.importable.pools} if snapshot.importable else {}
+    for expected in snapshot.expected_pools:
+        if expected.name in imported:
+            continue
+        pool = listed.get(expected.name)
+        search_dir = commands_for(context.platform).import_dir
+        if pool is None:
+            yield _not_found(expected, search_dir, looked=snapshot.importable is not None)
+        else:
+            yield _listed(expected, pool, search_dir)
+
+
+def _why_expected(expected: ExpectedPool) -> str:
+    reasons = [_SOURCE_WORDS[source] for source in expected.sources]
+    text = f"{expected.name} should be imported on this node ({', '.join(reasons) or 'expected'})"
+    if expected.boot_error:
+        text += f"; at boot ZFS said: cannot import '{expected.name}': {expected.boot_error}"
+    return text + "."
+
+
+def _missing_leaves(pool: Pool) -> list[Vdev]:
+    return [leaf for leaf in pool.leaves() if leaf.state != ONLINE]
+
+
+def _names(leaves: list[Vdev]) -> str:
+    return ", ".join(
+        f"{leaf.path or leaf.name}" + (f" ({leaf.note})" if leaf.note else "") for leaf in leaves
+    )
+
+
+def _listed(expected: ExpectedPool, pool: Pool, search_dir: str | None) -> Finding:
+    status = " ".join((pool.status or "").split())
+    features = unsupported_features(pool)
+    root_note = pool.root.note if pool.root else ""
+    if features or "unsupported feature" in root_note:
+        return _unsupported(expected, pool, features, search_dir)
+    if _MULTIHOST_WORDS in status:
+        return _hostid_unset(expected, pool, search_dir)
+    if _HOST_WORDS in status and pool.state in (ONLINE, DEGRADED):
+        return _other_host(expected, pool, search_dir)
+    if pool.state in (ONLINE, DEGRADED):
+        return _importable(expected, pool, search_dir)
+    return _not_importable(expected, pool, search_dir)
+
+
+def _importable(expected: ExpectedPool, pool: Pool, search_dir: str | None) -> Finding:
+    missing = _missing_leaves(pool)
+    corrupted = [leaf for leaf in missing if "corrupted data" in leaf.note]
+    detail = (
+        _why_expected(expected)
+        + " It is not imported, but a read-only `zpool import` listing finds it"
+        + (" with every member" if not missing else "")
+        + f" ({pool.state})."
+        " The boot import looks for each member only at the path the cache file recorded; when"
+        " members moved (a disk now behind a USB bridge, renumbered ports, a new controller), those"
+        " paths are gone and it gives up. Importing by scanning the persistent names finds every"
+        " member by its label and records the paths it found, so the next boot finds them too."
+    )
+    if missing:
+        detail += (
+            f" Still missing: {_names(missing)}."
+            " The pool can run without them, but with less (or no) redundancy until they are back."
+        )
+    if corrupted:
+        detail += (
+            " Members listed as 'corrupted data' under short names are the classic sign of disks"
+            " renumbered at boot: the name now points at another disk. Importing by persistent"
+            " names avoids that."
+        )
+    first = Action(
+        command=commands.import_pool(pool.name, search_dir),
+        why=(
+            "imports the pool, finding its members by their ZFS labels among the persistent disk names"
+            if search_dir
+            else "imports the pool, scanning the disks for its members"
+        ),
+        check_first=(
+            "the missing members are not in use by another machine; reconnect them first if you can"
+            if missing
+            else None
+        ),
+    )
+    return Finding(
+        severity=Severity.CRITICAL,
+        code="pool-not-imported",
+        summary=(
+            f"{pool.name} is not imported; `zpool import` finds it {pool.state}"
+            + (f", {len(missing)} member(s) missing" if missing else ", every member present")
+        ),
+        detail=detail,
+        pool=pool.name,
+        evidence=_evidence(expected, pool),
+        actions=(first,),
+    )
+
+
+def _other_host(expected: ExpectedPool, pool: Pool, search_dir: str | None) -> Finding:
+    return Finding(
+        severity=Severity.CRITICAL,
+        code="pool-not-imported-hostid",
+        summary=f"{pool.name} is not imported: ZFS says it was last accessed by another system",
+        detail=(
+            _why_expected(expected)
+            + " ZFS refuses to import a pool whose labels carry another host's hostid, in case that"
+            " host still has it imported. On one node this happens after a reinstall, or on a Pi"
+            " whose hostid changed (NixOS: `networking.hostId` must stay the same across rebuilds;"
+            " elsewhere /etc/hostid, see `zgenhostid`). Forcing the import is safe only if no other"
+            " machine uses these disks; two hosts writing one pool destroy it."
+        ),
+        pool=pool.name,
+        evidence=_evidence(expected, pool),
+        actions=(
+            Action(
+                command=commands.import_pool(pool.name, search_dir, "-f"),
+                why="imports the pool although its labels name another host, and takes it over for this one",
+                check_first=(
+                    "DANGEROUS if another machine has this pool imported (shared disks, the old system still"
+                    " running): make sure it does not, and fix the hostid so this does not happen again"
+                ),
+            ),
+        ),
+    )
+
+
+def _hostid_unset(expected: ExpectedPool, pool: Pool, search_dir: str | None) -> Finding:
+    return Finding(
+        severity=Severity.CRITICAL,
+        code="pool-not-imported-hostid",
+        summary=f"{pool.name} is not imported: it has multihost=on and this node's hostid is not set",
+        detail=(
+            _why_expected(expected)
+            + " A pool with the multihost property is only imported by a host with a unique hostid."
+            " Set one (NixOS: `networking.hostId`; elsewhere `zgenhostid` writes /etc/hostid), then"
+            " import it."
+        ),
+        pool=pool.name,
+        evidence=_evidence(expected, pool),
+        actions=(
+            Action(
+                command=commands.both("zgenhostid", commands.import_pool(pool.name, search_dir)),
+                why="writes a random hostid to /etc/hostid, then imports the pool",
+                check_first="on NixOS set networking.hostId in the configuration instead of zgenhostid",
+            ),
+        ),
+    )
+
+
+def _unsupported(
+    expected: ExpectedPool, pool: Pool, features: tuple[str, ...], search_dir: str | None
+) -> Finding:
+    needed = release_needed(features)
+    listed = ", ".join(features) if features else "(not named in the listing)"
+    readonly = "read-only" in " ".join((pool.status or "").split())
+    detail = (
+        _why_expected(expected)
+        + f" It uses pool features this node's ZFS does not support: {listed}."
+        + (
+            f" They need OpenZFS {needed} or newer: upgrade ZFS on this node (and reboot into the new"
+            " kernel module), or import the pool on a system that has it."
+            if needed
+            else " Import it on a system whose ZFS supports them (`zpool upgrade -v` lists this one's)."
+        )
+        + (" Until then it can be imported read-only to copy data off." if readonly else "")
+    )
+    actions = []
+    if readonly:
+        actions.append(
+            Action(
+                command=commands.import_pool(pool.name, search_dir, "-o", "readonly=on"),
+                why="imports the pool read-only: the data can be read, nothing on it changes",
+            )
+        )
+    return Finding(
+        severity=Severity.CRITICAL,
+        code="pool-unsupported-features",
+        summary=f"{pool.name} is not imported: it needs "
+        + (f"OpenZFS {needed} or newer" if needed else "pool features this ZFS lacks"),
+        detail=detail,
+        pool=pool.name,
+        evidence=_evidence(expected, pool),
+        actions=tuple(actions),
+    )
+
+
+def _not_importable(expected: ExpectedPool, pool: Pool, search_dir: str | None) -> Finding:
+    missing = _missing_leaves(pool)
+    whole_vdevs_missing = top_level_missing(pool)
+    detail = (
+        _why_expected(expected)
+        + f" A read-only `zpool import` listing finds it {pool.state}"
+        + (f" ({pool.root.note})" if pool.root and pool.root.note else "")
+        + ": too many members are missing for ZFS to import it."
+    )
+    if missing:
+        detail += f" Not found or not usable: {_names(missing)}."
+    if whole_vdevs_missing:
+        detail += (
+            " ZFS also says whole top-level devices are missing whose layout it cannot tell: a disk"
+            " that was a vdev of its own (a stripe member) is gone, and without it the pool cannot be"
+            " imported at all."
+        )
+    detail += (
+        " Nothing here forces the import: find the missing disks first (cables, USB bridge power,"
+        " `dmesg`), reconnect them, and list again; once the listing shows the pool ONLINE or"
+        " DEGRADED, import it by name with the same command and the pool's name."
+    )
+    if any("corrupted data" in leaf.note for leaf in missing):
+        detail += (
+            " Members listed as 'corrupted data' may be disks renumbered at boot, whose old short"
+            " name now points at another disk: the listing over persistent names finds the right ones."
+        )
+    return Finding(
+        severity=Severity.CRITICAL,
+        code="pool-not-importable",
+        summary=f"{pool.name} is not imported and cannot be: `zpool import` finds it {pool.state}",
+        detail=detail,
+        pool=pool.name,
+        evidence=_evidence(expected, pool),
+        actions=(
+            Action(
+                command=commands.import_listing(search_dir),
+                why="read-only: lists the pools the node's disks hold and which members are found",
+                check_first="reconnect the missing disks first; run this again until the pool is not UNAVAIL",
+            ),
+        ),
+    )
+
+
+def _not_found(expected: ExpectedPool, search_dir: str | None, *, looked: bool) -> Finding:
+    if not looked:
+        return Finding(
+            severity=Severity.UNKNOWN,
+            code="pool-not-imported",
+            summary=f"{expected.name} should be imported but is not, and no `zpool import` listing was read",
+            detail=_why_expected(expected)
+            + " It is not imported. A read-only listing tells whether its disks are found.",
+            pool=expected.name,
+            evidence=_evidence(expected, None),
+            actions=(
+                Action(
+                    command=commands.import_listing(search_dir),
+                    why="read-only: lists the pools the node's disks hold and which members are found",
+                ),
+            ),
+        )
+    paths = list(expected.member_paths)
+    return Finding(
+        severity=Severity.CRITICAL,
+        code="pool-missing",
+        summary=f"{expected.name} should be imported but none of its disks is found",
+        detail=(
+            _why_expected(expected)
+            + " It is not imported, and a read-only `zpool import` listing does not find it on any"
+            " disk of this node: its disks are not connected, not powered, or not seen by the kernel."
+            + (f" The cache file recorded its members at: {', '.join(paths)}." if paths else "")
+            + " Reconnect them (check cables, USB bridge power and `dmesg`), then list again."
+        ),
+        pool=expected.name,
+        evidence=_evidence(expected, None),
+        actions=(
+            Action(
+                command=commands.import_listing(search_dir),
+                why="read-only: lists the pools the node's disks hold, once the disks are back",
+                check_first="the disks are connected and show up in `lsblk`",
+            ),
+        ),
+    )
+
+
+def _evidence(expected: ExpectedPool, pool: Pool | None) -> tuple[str, ...]:
+    lines = [f"expected: {', '.join(source.value for source in expected.sources)}"]
+    if expected.boot_error:
+        lines.append(f"boot: cannot import '{expected.name}': {expected.boot_error}")
+    if pool is not None:
+        lines.append(f"zpool import: {pool.name} id {pool.guid} state {pool.state}")
+        if pool.status:
+            lines.append(f"status: {pool.status}")
+        if pool.msgid:
+            lines.append(f"see: {pool.msgid}")
+    return tuple(lines)
