@@ -59,25 +59,32 @@ def snapshot_from_file(path: str) -> model.Snapshot:
 
 
 def snapshot_from_output_files(
-    zpool_status: str, *, udev_db: str | None = None, by_id: str | None = None
+    zpool_status: str | None,
+    *,
+    udev_db: str | None = None,
+    by_id: str | None = None,
+    zpool_import: str | None = None,
 ) -> model.Snapshot:
-    """Given the paths (or `-`) of saved `zpool status` and optionally a udev dump
-    or a by-id listing, return a Snapshot as if collected on that machine."""
+    """Given the paths (or `-`) of saved `zpool status` and/or a `zpool import`
+    listing, and optionally a udev dump or a by-id listing, return a Snapshot as if
+    collected on that machine."""
     return snapshot_from_outputs(
-        read_input(zpool_status),
+        read_input(zpool_status) if zpool_status else None,
         udev_db=read_input(udev_db) if udev_db else None,
         by_id=read_input(by_id) if by_id else None,
+        zpool_import=read_input(zpool_import) if zpool_import else None,
     )
 
 
 def snapshot_from_outputs(
-    zpool_status: str,
+    zpool_status: str | None,
     *,
     zpool_status_command: str = "zpool status",
     zpool_list: str | None = None,
     udev_db: str | None = None,
     by_id: str | None = None,
     smartctl: Mapping[str, tuple[str, int]] | None = None,
+    zpool_import: str | None = None,
     hostname: str = "(pasted)",
     collected_at: datetime | None = None,
     local_time: datetime | None = None,
@@ -89,17 +96,22 @@ def snapshot_from_outputs(
     zpool_status is `zpool status` text or JSON; zpool_list (`zpool list -j` or
     `-Hp` text) fills in capacities; the disks come from a udev dump
     (`udevadm info --export-db`) with smartctl (`-x -j` output and exit status
-    by devnode), or else from an `ls -l /dev/disk/by-id` listing. Raise
-    ReplayError when the zpool outputs are not what they claim to be.
+    by devnode), or else from an `ls -l /dev/disk/by-id` listing. Every pool a
+    `zpool import` listing names (or a `cannot import` line in it) is taken as one
+    that should be imported there. Raise ReplayError when the zpool outputs are
+    not what they claim to be.
     """
     from nodewatch.parse.zpool_status import ParseError, attach_capacity, parse_zpool_status
 
+    pool_status = model.PoolStatus(pools=(), source=model.PoolSource.TEXT)
     try:
-        pool_status = parse_zpool_status(zpool_status, source="zpool status")
+        if zpool_status is not None:
+            pool_status = parse_zpool_status(zpool_status, source="zpool status")
         if zpool_list is not None:
             pool_status = attach_capacity(pool_status, _capacities(zpool_list))
     except ParseError as err:
         raise ReplayError(str(err)) from None
+    importable, expected = _import_listing(zpool_import) if zpool_import is not None else (None, ())
     inventory = None
     if udev_db is not None:
         from nodewatch.parse.inventory import build_inventory
@@ -125,8 +137,35 @@ def snapshot_from_outputs(
         pool_status=pool_status,
         inventory=inventory,
         probes=probes,
-        raw=(model.RawOutput(command=zpool_status_command, stdout=zpool_status),),
+        expected_pools=expected,
+        importable=importable,
+        raw=tuple(
+            model.RawOutput(command=command, stdout=stdout)
+            for command, stdout in ((zpool_status_command, zpool_status), ("zpool import", zpool_import))
+            if stdout is not None
+        ),
     )
+
+
+def _import_listing(text: str) -> tuple[model.PoolStatus, tuple[model.ExpectedPool, ...]]:
+    from nodewatch.parse.zpool_import import cannot_import, parse_zpool_import
+
+    importable = parse_zpool_import(text)
+    reasons = cannot_import(text)
+    guids = {pool.name: pool.guid for pool in importable.pools}
+    names = list(dict.fromkeys([*guids, *reasons]))
+    if not names and "no pools available" not in text:
+        raise ReplayError("zpool import: no pool found in the input")
+    expected = tuple(
+        model.ExpectedPool(
+            name=name,
+            guid=guids.get(name),
+            sources=(model.ExpectedFrom.IMPORT_LISTING,),
+            boot_error=reasons.get(name),
+        )
+        for name in names
+    )
+    return importable, expected
 
 
 def _capacities(zpool_list: str) -> dict[str, model.Capacity]:

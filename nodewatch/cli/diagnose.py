@@ -46,14 +46,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--udev-db", metavar="FILE", help="with --zpool-status: saved `udevadm info --export-db`"
     )
     disks.add_argument("--by-id", metavar="FILE", help="with --zpool-status: saved `ls -l /dev/disk/by-id`")
+    parser.add_argument(
+        "--zpool-import",
+        metavar="FILE",
+        help="saved `zpool import` listing (read-only, no pool name), alone or with --zpool-status:"
+        " every pool it names is one that should be imported",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from nodewatch import diagnose, replay
 
     config = common.load_config(args)
-    if (args.udev_db or args.by_id) and not args.zpool_status:
-        raise common.UserError("--udev-db and --by-id go with --zpool-status")
+    pasted = args.zpool_status or args.zpool_import
+    if (args.udev_db or args.by_id) and not pasted:
+        raise common.UserError("--udev-db and --by-id go with --zpool-status or --zpool-import")
+    if args.zpool_import and (args.demo or args.snapshot_file):
+        raise common.UserError("--zpool-import goes with --zpool-status, or alone")
     try:
         snapshot = _snapshot(args, config)
     except replay.ReplayError as err:
@@ -65,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         common.print_json(report_document(report))
         return report.exit_status
     sys.stdout.write(render(report, color=common.use_color()))
-    if not args.demo and not args.snapshot_file and not args.zpool_status and _zfs_absent(report):
+    if not (args.demo or args.snapshot_file or pasted) and _zfs_absent(report):
         sys.stdout.write(
             "\nThis node has no ZFS. To see what nodewatch says about a broken pool, here is the bundled"
             " demo (recorded on a real OpenZFS VM, not this machine):\n\n"
@@ -82,8 +91,10 @@ def _snapshot(args: argparse.Namespace, config: Config) -> Snapshot:
         return replay.demo_snapshot()
     if args.snapshot_file:
         return replay.snapshot_from_file(args.snapshot_file)
-    if args.zpool_status:
-        return replay.snapshot_from_output_files(args.zpool_status, udev_db=args.udev_db, by_id=args.by_id)
+    if args.zpool_status or args.zpool_import:
+        return replay.snapshot_from_output_files(
+            args.zpool_status, udev_db=args.udev_db, by_id=args.by_id, zpool_import=args.zpool_import
+        )
     from nodewatch.probe import collect
 
     return collect.collect(config)

@@ -20,7 +20,9 @@ PACKAGE = Path(__file__).resolve().parents[2] / "nodewatch"
 # Each top-level part of the package, by layer; a part may import its own layer and those below.
 LAYERS: tuple[frozenset[str], ...] = (
     # What every layer shares; words/ is the vocabulary rules and outputs both use.
-    frozenset({"__init__", "model", "config", "known_hardware", "serialize", "words", "demo"}),
+    frozenset(
+        {"__init__", "model", "config", "known_hardware", "zfs_features", "serialize", "words", "demo"}
+    ),
     frozenset({"parse"}),
     frozenset({"probe", "replay"}),
     frozenset({"diagnose"}),
