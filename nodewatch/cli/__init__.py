@@ -65,9 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(_module(args.command).run(args))
     except UserError as err:
-        # Lines of the message stay lines; what a file or paste put in them is made inert.
-        message = "\n".join(safe(line) for line in str(err).split("\n"))
-        print(f"nodewatch {args.command}: {message}", file=sys.stderr)
+        # What a file name, a paste or a config value put in the message is shown inert.
+        print(f"nodewatch {args.command}: {safe(str(err))}", file=sys.stderr)
+        for line in err.lines:
+            print(safe(line), file=sys.stderr)
         return EXIT_UNKNOWN
     except BrokenPipeError:  # `nodewatch pools | head`
         return 0

@@ -12,14 +12,22 @@ from nodewatch import config as config_module
 
 
 class UserError(Exception):
-    """Something the user can fix (bad file, bad config): printed without a traceback, exit 3."""
+    """Something the user can fix (bad file, bad config): printed without a traceback, exit 3.
+
+    The message is one line (a newline in a file name is shown escaped); `lines`
+    are printed below it, one each (a config error per key).
+    """
+
+    def __init__(self, message: str, lines: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.lines = lines
 
 
 def load_config(args: argparse.Namespace) -> config_module.Config:
     try:
         return config_module.load(args.config)
     except config_module.ConfigError as err:
-        raise UserError(f"bad config:\n{err}") from None
+        raise UserError("bad config:", tuple(str(err).splitlines())) from None
 
 
 def read_input(path: str) -> str:

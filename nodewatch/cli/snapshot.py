@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from nodewatch.cli import common
+from nodewatch.present.terminal import safe
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
             Path(args.output).write_text(text, encoding="utf-8")
         except OSError as err:
             raise common.UserError(f"cannot write {args.output}: {err.strerror}") from None
-        print(f"snapshot of {snapshot.hostname} written to {args.output}", file=sys.stderr)
+        print(f"snapshot of {safe(snapshot.hostname)} written to {safe(args.output)}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0

@@ -82,3 +82,12 @@ def test_pools_shows_hostile_names_inert(hostile_snapshot) -> None:  # type: ign
 
 def test_disks_shows_hostile_names_inert(hostile_snapshot) -> None:  # type: ignore[no-untyped-def]
     _assert_inert(disks_cli.render(hostile_snapshot.inventory, list(hostile_snapshot.probes)))
+
+
+def test_error_messages_show_a_hostile_file_name_inert(capsys) -> None:  # type: ignore[no-untyped-def]
+    from nodewatch import cli
+
+    assert cli.main(["pools", "--zpool-status", f"/nonexistent/{HOSTILE}"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("nodewatch pools: cannot read /nonexistent/")
+    _assert_inert(err)
