@@ -1,0 +1,376 @@
+# services.nodewatch: the nodewatch service on NixOS.
+#
+# Usage (flake): imports = [ nodewatch.nixosModules.default ];
+#                services.nodewatch.enable = true;
+# Without the flake: import this file and set services.nodewatch.package
+# (or add the overlay that provides pkgs.nodewatch). See docs/nixos.md.
+{
+  config,
+  lib,
+  pkgs,
+  ...
+}:
+
+let
+  cfg = config.services.nodewatch;
+  settingsFormat = pkgs.formats.toml { };
+
+  # The unit is nodewatch.service, so systemd puts its credentials in
+  # /run/credentials/nodewatch.service ($CREDENTIALS_DIRECTORY), readable by the
+  # service alone; the config names these files, never the secrets' own paths.
+  credential = name: "/run/credentials/nodewatch.service/${name}";
+  credentials =
+    lib.optional (cfg.alertUrlsFile != null) "alert-urls:${cfg.alertUrlsFile}"
+    ++ lib.optional (
+      cfg.basicAuthPasswordHashFile != null
+    ) "web-password-hash:${cfg.basicAuthPasswordHashFile}";
+
+  # "host:port", "[v6]:port": the port is what follows the last colon.
+  listen = cfg.settings.web.listen;
+  listenPort = lib.toInt (lib.last (lib.splitString ":" listen));
+  listensOnLoopback =
+    lib.hasPrefix "127." listen || lib.hasPrefix "localhost:" listen || lib.hasPrefix "[::1]:" listen;
+
+  stateDirectory = cfg.settings.service.state_directory;
+  smartEnabled = cfg.settings.smart.enabled;
+  zfsEnabled = config.boot.zfs.enabled or false;
+
+  configFile = settingsFormat.generate "nodewatch.toml" cfg.settings;
+
+  # Package data: the wheel ships the zedlet, package.nix also installs it here
+  # (mode 0555, the way ZED wants a zedlet).
+  zedlet = "${cfg.package}/libexec/nodewatch/zed.d/all-nodewatch.sh";
+in
+{
+  options.services.nodewatch = {
+    enable = lib.mkEnableOption "nodewatch, the per-node storage and ZFS health monitor";
+
+    package = lib.mkPackageOption pkgs "nodewatch" {
+      extraDescription = "The flake's nixosModules.default sets it to the package built by nix/package.nix.";
+    };
+
+    settings = lib.mkOption {
+      description = ''
+        nodewatch's configuration, written as TOML to /etc/nodewatch/config.toml
+        and passed to `nodewatch serve --config`. Every key of
+        config.example.toml may be set here (the sections are free-form; nodewatch
+        itself rejects an unknown key, naming it). The few keys declared below are
+        the ones this module reads; their defaults are nodewatch's own.
+      '';
+      default = { };
+      example = lib.literalExpression ''
+        {
+          web.listen = "0.0.0.0:8427";
+          diagnose.scrub_overdue_days = 40;
+          service.collect_interval_seconds = 120;
+        }
+      '';
+      type = lib.types.submodule {
+        freeformType = settingsFormat.type;
+        options = {
+          web = lib.mkOption {
+            default = { };
+            description = "The [web] section: the page, /api/v1 and /metrics.";
+            type = lib.types.submodule {
+              freeformType = settingsFormat.type;
+              options.listen = lib.mkOption {
+                type = lib.types.strMatching "([[][0-9A-Fa-f:.]+[]]|[^:]+):[0-9]{1,5}";
+                default = "127.0.0.1:8427";
+                example = "0.0.0.0:8427";
+                description = ''
+                  Address and port of the web page, the JSON API and /metrics
+                  (host:port, or [v6 address]:port). The default answers on
+                  loopback only. openFirewall opens this port.
+                '';
+              };
+            };
+          };
+          service = lib.mkOption {
+            default = { };
+            description = "The [service] section: collection intervals and state.";
+            type = lib.types.submodule {
+              freeformType = settingsFormat.type;
+              options.state_directory = lib.mkOption {
+                type = lib.types.strMatching "/var/lib/[^/].*";
+                default = "/var/lib/nodewatch";
+                description = ''
+                  Where the service keeps its history (SQLite). It must lie under
+                  /var/lib: systemd creates it (StateDirectory=) for the unit's user.
+                '';
+              };
+            };
+          };
+          alerts = lib.mkOption {
+            default = { };
+            description = "The [alerts] section: where apprise delivers alerts.";
+            type = lib.types.submodule {
+              freeformType = settingsFormat.type;
+              options = {
+                urls = lib.mkOption {
+                  type = lib.types.listOf lib.types.str;
+                  default = [ ];
+                  description = ''
+                    apprise URLs written into the configuration, which lands in the
+                    world-readable Nix store. URLs carrying a token or password
+                    belong in alertUrlsFile instead.
+                  '';
+                };
+                urls_file = lib.mkOption {
+                  type = lib.types.str;
+                  default = "";
+                  description = ''
+                    A file with one apprise URL a line. Set by this module to the
+                    systemd credential when alertUrlsFile is set; leave it alone then.
+                  '';
+                };
+              };
+            };
+          };
+          smart = lib.mkOption {
+            default = { };
+            description = "The [smart] section: reading SMART data with smartctl.";
+            type = lib.types.submodule {
+              freeformType = settingsFormat.type;
+              options.enabled = lib.mkOption {
+                type = lib.types.bool;
+                default = true;
+                description = ''
+                  Read SMART data with smartctl. Only then does the service get
+                  CAP_SYS_RAWIO and CAP_SYS_ADMIN, and the disks' group.
+                '';
+              };
+            };
+          };
+        };
+      };
+    };
+
+    alertUrlsFile = lib.mkOption {
+      type = lib.types.nullOr (
+        lib.types.pathWith {
+          inStore = false;
+          absolute = true;
+        }
+      );
+      default = null;
+      example = "/run/agenix/nodewatch-alert-urls";
+      description = ''
+        A file outside the Nix store with one apprise URL a line (tokens and
+        passwords included), e.g. from agenix or sops-nix. systemd hands it to the
+        service as a credential (LoadCredential=), readable by the service alone;
+        it is never copied into the store. Give it as a string, not a Nix path
+        (a path would be copied into the store, so it is rejected).
+      '';
+    };
+
+    basicAuthPasswordHashFile = lib.mkOption {
+      type = lib.types.nullOr (
+        lib.types.pathWith {
+          inStore = false;
+          absolute = true;
+        }
+      );
+      default = null;
+      example = "/run/agenix/nodewatch-web-password-hash";
+      description = ''
+        A file outside the Nix store holding the password hash for
+        settings.web.basic_auth_user, handed to the service as a systemd
+        credential like alertUrlsFile.
+      '';
+    };
+
+    openFirewall = lib.mkOption {
+      type = lib.types.bool;
+      default = false;
+      description = ''
+        Open the TCP port of settings.web.listen in the firewall (for Prometheus
+        or the page from another machine). Needs a listen address other than
+        loopback.
+      '';
+    };
+
+    zed.enable = lib.mkOption {
+      type = lib.types.bool;
+      default = zfsEnabled;
+      defaultText = lib.literalExpression "config.boot.zfs.enabled";
+      description = ''
+        Install nodewatch's zedlet in /etc/zfs/zed.d, so that every ZFS event
+        (a disk faulted, a resilver finished) makes the service look again at
+        once instead of at its next interval.
+      '';
+    };
+  };
+
+  config = lib.mkIf cfg.enable {
+    assertions = [
+      {
+        assertion = cfg.zed.enable -> zfsEnabled;
+        message = ''
+          services.nodewatch.zed.enable is set, but ZFS is not enabled on this machine,
+          so ZED never runs and the zedlet would never fire. Enable ZFS
+          (boot.supportedFilesystems = [ "zfs" ]; networking.hostId = "<8 hex digits>";)
+          or set services.nodewatch.zed.enable = false.
+        '';
+      }
+      {
+        assertion = cfg.openFirewall -> !listensOnLoopback;
+        message = ''
+          services.nodewatch.openFirewall opens port ${toString listenPort}, but
+          services.nodewatch.settings.web.listen is "${listen}", which only this machine
+          can reach. Set services.nodewatch.settings.web.listen = "0.0.0.0:${toString listenPort}";
+          (or a LAN address), or leave openFirewall off.
+        '';
+      }
+      {
+        assertion = listenPort >= 1 && listenPort <= 65535;
+        message = ''
+          services.nodewatch.settings.web.listen is "${listen}": the port must be 1 to 65535.
+        '';
+      }
+      {
+        assertion = cfg.alertUrlsFile != null -> cfg.settings.alerts.urls_file == credential "alert-urls";
+        message = ''
+          services.nodewatch.alertUrlsFile and services.nodewatch.settings.alerts.urls_file
+          are both set. With alertUrlsFile the service reads the URLs from its systemd
+          credential (${credential "alert-urls"}); remove settings.alerts.urls_file.
+        '';
+      }
+      {
+        assertion =
+          cfg.basicAuthPasswordHashFile != null
+          -> cfg.settings.web.basic_auth_password_hash_file == credential "web-password-hash";
+        message = ''
+          services.nodewatch.basicAuthPasswordHashFile and
+          services.nodewatch.settings.web.basic_auth_password_hash_file are both set. With
+          basicAuthPasswordHashFile the service reads the hash from its systemd credential
+          (${credential "web-password-hash"}); remove settings.web.basic_auth_password_hash_file.
+        '';
+      }
+      {
+        assertion = cfg.basicAuthPasswordHashFile != null -> (cfg.settings.web.basic_auth_user or "") != "";
+        message = ''
+          services.nodewatch.basicAuthPasswordHashFile is set but no user name is:
+          set services.nodewatch.settings.web.basic_auth_user as well.
+        '';
+      }
+    ];
+
+    warnings = lib.optional (cfg.settings.alerts.urls != [ ]) ''
+      services.nodewatch.settings.alerts.urls is written into the world-readable Nix store.
+      If an apprise URL carries a token or password, put the URLs in a file outside the
+      store and set services.nodewatch.alertUrlsFile instead.
+    '';
+
+    services.nodewatch.settings.alerts.urls_file = lib.mkIf (cfg.alertUrlsFile != null) (
+      lib.mkDefault (credential "alert-urls")
+    );
+    services.nodewatch.settings.web.basic_auth_password_hash_file = lib.mkIf (
+      cfg.basicAuthPasswordHashFile != null
+    ) (lib.mkDefault (credential "web-password-hash"));
+
+    # The same file for `nodewatch diagnose` run by hand as for the service.
+    environment.etc."nodewatch/config.toml".source = configFile;
+    environment.systemPackages = [ cfg.package ];
+
+    environment.etc."zfs/zed.d/all-nodewatch.sh" = lib.mkIf cfg.zed.enable { source = zedlet; };
+    # ZED reads its zedlets when it starts. (Defined only with ZED: a bare
+    # systemd.services.zfs-zed would make an empty unit on a machine without ZFS.)
+    systemd.services.zfs-zed = lib.mkIf cfg.zed.enable { restartTriggers = [ zedlet ]; };
+
+    networking.firewall.allowedTCPPorts = lib.mkIf cfg.openFirewall [ listenPort ];
+
+    systemd.services.nodewatch = {
+      description = "nodewatch storage and ZFS health monitor";
+      wantedBy = [ "multi-user.target" ];
+      after = [
+        "network.target"
+      ]
+      ++ lib.optionals zfsEnabled [
+        "zfs-import.target"
+        "zfs.target"
+      ];
+      # The zpool of the ZFS that NixOS built for the booted kernel comes first in
+      # PATH (the package only appends its own as a fallback).
+      path = lib.optional zfsEnabled config.boot.zfs.package;
+
+      serviceConfig = {
+        Type = "notify";
+        NotifyAccess = "main";
+        WatchdogSec = "5min";
+        ExecStart = "${cfg.package}/bin/nodewatch serve --config ${configFile}";
+        Restart = "on-failure";
+        RestartSec = "10s";
+
+        DynamicUser = true;
+        StateDirectory = lib.removePrefix "/var/lib/" stateDirectory;
+        StateDirectoryMode = "0700";
+        RuntimeDirectory = "nodewatch";
+        RuntimeDirectoryMode = "0755";
+        LoadCredential = lib.mkIf (credentials != [ ]) credentials;
+
+        # What the probes need, and nothing more (the same findings as the Debian
+        # unit, nodewatch/service/systemd/nodewatch.service):
+        # - `zpool status` talks to /dev/zfs (mode 0666 on Linux) with read-only
+        #   ioctls: no capability, no root.
+        # - pyudev reads /run/udev/data and listens for uevents on a netlink socket
+        #   (AF_NETLINK below); /sys and /proc/spl/kstat are read only.
+        # - smartctl opens the disks (/dev/sd*, /dev/nvme*: group "disk") and sends
+        #   ATA/SCSI pass-through commands (SG_IO: CAP_SYS_RAWIO) and NVMe admin
+        #   commands (CAP_SYS_ADMIN). Without [smart] it gets neither.
+        # - apprise reaches notification services over the network (AF_INET*).
+        SupplementaryGroups = lib.optional smartEnabled "disk";
+        CapabilityBoundingSet = lib.optionals smartEnabled [
+          "CAP_SYS_RAWIO"
+          "CAP_SYS_ADMIN"
+        ];
+        AmbientCapabilities = lib.optionals smartEnabled [
+          "CAP_SYS_RAWIO"
+          "CAP_SYS_ADMIN"
+        ];
+        # The disks and /dev/zfs must be visible, so no PrivateDevices; the device
+        # cgroup lets through only these.
+        PrivateDevices = false;
+        DevicePolicy = "closed";
+        DeviceAllow = [
+          "/dev/zfs rw"
+        ]
+        ++ lib.optionals smartEnabled [
+          "block-sd r"
+          "block-blkext r"
+          "block-mmc r"
+          "char-nvme r"
+        ];
+
+        NoNewPrivileges = true;
+        ProtectSystem = "strict";
+        ProtectHome = true;
+        PrivateTmp = true;
+        ProtectKernelTunables = true;
+        ProtectKernelModules = true;
+        ProtectKernelLogs = true;
+        ProtectControlGroups = true;
+        ProtectClock = true;
+        ProtectHostname = true;
+        # ProcSubset=pid would hide /proc/spl/kstat/zfs, which the kstat poll reads.
+        ProtectProc = "invisible";
+        RestrictAddressFamilies = [
+          "AF_UNIX"
+          "AF_INET"
+          "AF_INET6"
+          "AF_NETLINK"
+        ];
+        RestrictNamespaces = true;
+        RestrictRealtime = true;
+        RestrictSUIDSGID = true;
+        LockPersonality = true;
+        MemoryDenyWriteExecute = true;
+        SystemCallArchitectures = "native";
+        SystemCallFilter = [
+          "@system-service"
+          "~@privileged"
+        ];
+        UMask = "0077";
+      };
+    };
+  };
+}
