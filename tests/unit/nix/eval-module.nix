@@ -11,6 +11,8 @@
 }:
 let
   evaluated = lib.evalModules {
+    # nixpkgs' sd-image module, imported by the Raspberry Pi example, is a stand-in.
+    specialArgs.modulesPath = ./stub-modules;
     modules = [
       ./nixos-stubs.nix
       module

@@ -44,7 +44,21 @@ in
       default = lib.elem "zfs" config.boot.supportedFilesystems;
     };
     boot.zfs.package = mkOption { type = types.package; default = pkgs.zfs; };
-    networking.hostId = mkOption { type = types.nullOr types.str; default = null; };
+    boot.zfs.extraPools = mkOption { type = types.listOf types.str; default = [ ]; };
+    boot.zfs.devNodes = mkOption { type = types.path; default = "/dev/disk/by-id"; };
+    boot.zfs.forceImportRoot = mkOption { type = types.bool; default = true; };
+    services.zfs.autoScrub.enable = mkOption { type = types.bool; default = false; };
+    networking.hostName = mkOption { type = types.str; default = "nixos"; };
+    networking.hostId = mkOption {
+      type = types.nullOr (types.strMatching "[0-9a-f]{8}");
+      default = null;
+    };
+    nixpkgs.hostPlatform = mkOption { type = types.str; };
+    nixpkgs.buildPlatform = mkOption { type = types.str; default = config.nixpkgs.hostPlatform; };
+    system.stateVersion = mkOption { type = types.str; };
+    # Not read by nodewatch's module; accepted as they come.
+    services.openssh = mkOption { type = types.attrsOf types.anything; default = { }; };
+    nix.settings = mkOption { type = types.attrsOf types.anything; default = { }; };
 
     environment.etc = mkOption {
       type = types.attrsOf (types.submodule ({ name, config, ... }: {
@@ -71,4 +85,12 @@ in
     users.users = mkOption { type = types.attrsOf (types.attrsOf types.anything); default = { }; };
     users.groups = mkOption { type = types.attrsOf (types.attrsOf types.anything); default = { }; };
   };
+
+  # nixos/modules/tasks/filesystems/zfs.nix
+  config.assertions = lib.mkIf config.boot.zfs.enabled [
+    {
+      assertion = config.networking.hostId != null;
+      message = "ZFS requires networking.hostId to be set";
+    }
+  ];
 }

@@ -98,7 +98,8 @@ def _toml(document: dict[str, dict[str, Any]]) -> str:
 
 
 ENABLED = "{ services.nodewatch.enable = true; }"
-WITH_ZFS = '{ services.nodewatch.enable = true; boot.supportedFilesystems = [ "zfs" ]; }'
+WITH_ZFS = """{ services.nodewatch.enable = true;
+  boot.supportedFilesystems = [ "zfs" ]; networking.hostId = "6e6f6465"; }"""
 
 
 def test_every_nix_file_parses() -> None:
@@ -281,6 +282,7 @@ def test_open_firewall_opens_the_web_port(nixpkgs_lib: Path, listen: str, port: 
 
 def test_zed_integration_installs_the_zedlet_when_zfs_is_on(nixpkgs_lib: Path) -> None:
     result = evaluate(nixpkgs_lib, WITH_ZFS)
+    assert result["failedAssertions"] == []
     zedlet = result["etc"]["zfs/zed.d/all-nodewatch.sh"]
     assert zedlet == f"{result['package']}/libexec/nodewatch/zed.d/all-nodewatch.sh"
     assert result["services"]["zfs-zed"]["restartTriggers"] == [zedlet]
@@ -304,7 +306,7 @@ def test_a_disabled_module_produces_nothing(nixpkgs_lib: Path) -> None:
     for configuration in (
         "{ }",
         "{ services.nodewatch.enable = false; }",
-        '{ boot.supportedFilesystems = [ "zfs" ]; }',
+        '{ boot.supportedFilesystems = [ "zfs" ]; networking.hostId = "6e6f6465"; }',
     ):
         result = evaluate(nixpkgs_lib, configuration)
         assert result["services"] == {}
@@ -498,3 +500,46 @@ def test_the_vm_tests_receiver_records_what_apprise_delivers(tmp_path: Path) -> 
     record = json.loads(line)
     assert record["path"] == "/nodewatch"
     assert "tank" in record["body"] and "FAULTED" in record["body"]
+
+
+# ── nix/examples/raspberry-pi ────────────────────────────────────────────────
+
+
+def test_the_raspberry_pi_example_evaluates_with_nodewatch(nixpkgs_lib: Path) -> None:
+    result = _instantiate(nixpkgs_lib, "eval-example.nix", {})
+    assert result.returncode == 0, result.stderr
+    example = json.loads(result.stdout)
+    assert example["inputs"] == ["deploy-rs", "nixpkgs", "nodewatch"]
+    assert example["nodewatchInput"]["inputs"]["nixpkgs"]["follows"] == "nixpkgs"
+    cross, emulated = example["configurations"]["pi-node-1"], example["configurations"]["pi-node-1-emulated"]
+    assert (cross["buildPlatform"], cross["hostPlatform"]) == ("x86_64-linux", "aarch64-linux")
+    assert (emulated["buildPlatform"], emulated["hostPlatform"]) == ("aarch64-linux", "aarch64-linux")
+    for machine in (cross, emulated):
+        assert machine["failedAssertions"] == [] and machine["warnings"] == []
+        assert machine["enabled"] is True and machine["hostId"]  # ZFS, with the host ID it needs
+        assert machine["extraPools"] == ["tank"]
+        assert machine["allowedTCPPorts"] == [8427]
+        assert machine["nodewatchUnit"]["LoadCredential"] == [
+            "alert-urls:/var/lib/secrets/nodewatch-alert-urls"
+        ]
+        assert machine["zedlet"] is True
+        nodewatch_config.parse(_toml(machine["nodewatchSettings"]), Path("/etc/nodewatch/config.toml"))
+    node = example["deploy"]["pi-node-1"]
+    assert node["profile"] == {"activates": "pi-node-1", "system": "aarch64-linux"}
+
+
+def test_the_example_without_a_host_id_is_refused_as_nixos_would(nixpkgs_lib: Path) -> None:
+    configuration = (REPO / "nix" / "examples" / "raspberry-pi" / "configuration.nix").as_posix()
+    result = _instantiate(
+        nixpkgs_lib,
+        "eval-module.nix",
+        {
+            "configuration": f"""{{ lib, ... }}: {{
+              imports = [ {configuration} ];
+              networking.hostId = lib.mkForce null;
+              nixpkgs.hostPlatform = "aarch64-linux";
+            }}""",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["failedAssertions"] == ["ZFS requires networking.hostId to be set"]
