@@ -331,10 +331,10 @@ in
         # cgroup lets through only these.
         PrivateDevices = false;
         DevicePolicy = "closed";
-        DeviceAllow = [
-          "/dev/zfs rw"
-        ]
-        ++ lib.optionals smartEnabled [
+        # (/dev/zfs exists once the module is loaded: the unit starts after zfs-import.target.)
+        DeviceAllow =
+          lib.optional zfsEnabled "/dev/zfs rw"
+          ++ lib.optionals smartEnabled [
           "block-sd r"
           "block-blkext r"
           "block-mmc r"

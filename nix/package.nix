@@ -8,6 +8,15 @@
 }:
 
 let
+  # pyproject.toml's [project] dependencies, from nixpkgs' python3Packages
+  # (tests/unit/nix checks the two lists agree).
+  dependencies = with python3Packages; [
+    pyudev
+    flask
+    waitress
+    apprise
+    prometheus-client
+  ];
   # nodewatch.__version__ is the one place the version is written (pyproject reads it too).
   version = lib.head (
     builtins.match ''.*__version__ = "([^"]+)".*'' (builtins.readFile ../nodewatch/__init__.py)
@@ -42,22 +51,13 @@ python3Packages.buildPythonApplication {
   };
 
   build-system = [ python3Packages.setuptools ];
+  inherit dependencies;
 
-  # pyproject.toml's [project] dependencies, from nixpkgs' python3Packages
-  # (tests/unit/nix checks the two lists agree).
-  dependencies = with python3Packages; [
-    pyudev
-    flask
-    waitress
-    apprise
-    prometheus-client
-  ];
-
-  # zpool and smartctl on the program's PATH at run time. Appended, not
-  # prepended: on NixOS the service's own PATH puts first the zpool that
-  # belongs to the ZFS module of the booted kernel (config.boot.zfs.package),
-  # and a user's shell finds the system's zpool first the same way.
   makeWrapperArgs = [
+    # zpool and smartctl on the program's PATH at run time. Appended, not
+    # prepended: on NixOS the service's own PATH puts first the zpool that
+    # belongs to the ZFS module of the booted kernel (config.boot.zfs.package),
+    # and a user's shell finds the system's zpool first the same way.
     "--suffix"
     "PATH"
     ":"
@@ -65,6 +65,13 @@ python3Packages.buildPythonApplication {
       zfs
       smartmontools
     ])
+    # The service delivers alerts from a child `python -m nodewatch.service.deliver`
+    # started with sys.executable, which here is the bare interpreter: it finds
+    # apprise and the rest only through PYTHONPATH.
+    "--prefix"
+    "PYTHONPATH"
+    ":"
+    (python3Packages.makePythonPath dependencies)
   ];
 
   # The zedlet is package data (inside the wheel); ZED wants it as an

@@ -47,6 +47,7 @@ let
         "pytest-benchmark"
       ] pythonPackage
       // {
+        makePythonPath = lib.concatMapStringsSep ":" (p: "${p.outPath}/lib/python3.13/site-packages");
         buildPythonApplication =
           attrs:
           drv "${attrs.pname}-${attrs.version}"

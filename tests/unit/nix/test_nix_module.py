@@ -240,7 +240,7 @@ def test_urls_in_settings_warn_that_they_land_in_the_store(nixpkgs_lib: Path) ->
 
 
 def test_hardening_and_device_access(nixpkgs_lib: Path) -> None:
-    unit = evaluate(nixpkgs_lib, ENABLED)["services"]["nodewatch"]["serviceConfig"]
+    unit = evaluate(nixpkgs_lib, WITH_ZFS)["services"]["nodewatch"]["serviceConfig"]
     assert unit["DynamicUser"] is True
     assert unit["NoNewPrivileges"] is True
     assert unit["ProtectSystem"] == "strict"
@@ -259,11 +259,19 @@ def test_hardening_and_device_access(nixpkgs_lib: Path) -> None:
 
 def test_without_smart_the_service_gets_no_capability_and_no_disk(nixpkgs_lib: Path) -> None:
     unit = evaluate(
-        nixpkgs_lib, "{ services.nodewatch = { enable = true; settings.smart.enabled = false; }; }"
+        nixpkgs_lib,
+        """{ services.nodewatch = { enable = true; settings.smart.enabled = false; };
+             boot.supportedFilesystems = [ "zfs" ]; networking.hostId = "6e6f6465"; }""",
     )["services"]["nodewatch"]["serviceConfig"]
     assert unit["CapabilityBoundingSet"] == [] and unit["AmbientCapabilities"] == []
     assert unit["SupplementaryGroups"] == []
     assert unit["DeviceAllow"] == ["/dev/zfs rw"]
+    assert unit["DevicePolicy"] == "closed"
+    # Without ZFS either: no device at all.
+    unit = evaluate(
+        nixpkgs_lib, "{ services.nodewatch = { enable = true; settings.smart.enabled = false; }; }"
+    )["services"]["nodewatch"]["serviceConfig"]
+    assert unit["DeviceAllow"] == [] and unit["DevicePolicy"] == "closed"
 
 
 @pytest.mark.parametrize(
@@ -442,6 +450,9 @@ def test_flake_package_matches_pyproject(flake: dict[str, Any]) -> None:
     flags = flake["makeWrapperArgs"]
     assert flags[:3] == ["--suffix", "PATH", ":"]
     assert "-zfs-user-" in flags[3] and "-smartmontools-" in flags[3]
+    # The alert child (sys.executable -m nodewatch.service.deliver) finds apprise through PYTHONPATH.
+    assert flags[4:7] == ["--prefix", "PYTHONPATH", ":"]
+    assert "python3.13-apprise/lib/python3.13/site-packages" in flags[7]
 
 
 @pytest.mark.skipif(
