@@ -490,6 +490,41 @@ def test_flake_vm_test_script_is_python(flake: dict[str, Any]) -> None:
         assert needed in script
 
 
+def test_the_vm_tests_status_checks_read_the_real_api(flake: dict[str, Any], tmp_path: Path) -> None:
+    """The script's jq filters and JSON reads, run on /api/v1/status of the real app (the demo's pool)."""
+    import ast
+    import shlex
+
+    from nodewatch import diagnose, replay
+    from nodewatch.web.app import create_app
+    from nodewatch.web.source import ReplaySource
+
+    jq = shutil.which("jq")
+    if jq is None:
+        pytest.skip("jq not installed (apt-get install jq): the VM test's filters were not run")
+    report = diagnose.diagnose(replay.demo_snapshot())
+    response = create_app(ReplaySource(report, "demo")).test_client().get("/api/v1/status")
+    document = response.get_json()
+    (pool,) = [pool for pool in document["pools"] if pool["state"] == "DEGRADED"]
+    # What the script reads from the document exists, with the meaning it assumes.
+    assert document["exit_status"] >= 1
+    assert any(finding.get("pool") == pool["name"] for finding in document["findings"])
+    status_file = tmp_path / "status.json"
+    status_file.write_text(json.dumps(document))
+    # The shell commands as the script's Python will pass them (string constants, unescaped).
+    commands = [
+        node.value
+        for node in ast.walk(ast.parse(flake["vmTest"]["testScript"]))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and "jq -e" in node.value
+    ]
+    filters = [shlex.split(command.split("|", 1)[1])[2] for command in commands]
+    assert len(filters) == 2, commands
+    for written in filters:
+        expression = written.replace('"tank"', json.dumps(pool["name"]))
+        result = subprocess.run([jq, "-e", expression, str(status_file)], capture_output=True, check=False)
+        assert result.returncode == (0 if '"DEGRADED"' in expression else 1), (expression, result)
+
+
 def test_the_vm_tests_receiver_records_what_apprise_delivers(tmp_path: Path) -> None:
     apprise = pytest.importorskip("apprise", reason="apprise is not installed (pip install -e .)")
     out = tmp_path / "alerts.jsonl"
