@@ -304,10 +304,18 @@ class Disk:
         return ranked[0] if ranked else None
 
 
+class InventorySource(enum.StrEnum):
+    """Where an inventory came from: how much of a disk it can know."""
+
+    UDEV = "udev"  # the live udev database (and SMART) of this node
+    UDEV_DB = "udev-db"  # a saved `udevadm info --export-db`: no SMART
+    BY_ID_LISTING = "by-id-listing"  # a saved `ls -l /dev/disk/by-id`: names only
+
+
 @dataclass(frozen=True, slots=True)
 class Inventory:
     disks: tuple[Disk, ...] = ()
-    source: str = "udev"  # udev, udev-db, by-id-listing
+    source: InventorySource = InventorySource.UDEV
     problems: tuple[str, ...] = ()  # entries that could not be understood, kept
 
 
@@ -317,15 +325,37 @@ class Inventory:
 class ProbeOutcome(enum.StrEnum):
     OK = "ok"
     NO_DATA = "no_data"  # the thing is not there (no ZFS, no smartctl): not an error
-    ERROR = "error"  # it is there but failed: timeout, permission, garbage
+    FAILED = "failed"  # it is there but failed: timeout, permission, garbage, module not loaded
+
+    @classmethod
+    def _missing_(cls, value: object) -> ProbeOutcome | None:
+        # Snapshots written before the probe contract (#9) said "error" for FAILED.
+        return cls.FAILED if value == "error" else None
+
+
+class ProbeErrorKind(enum.StrEnum):
+    """Why a probe gave no data or failed, for code to act on (the reason says it to people)."""
+
+    NOT_INSTALLED = "not_installed"  # the program or library is not on this node (no_data)
+    ABSENT = "absent"  # what it reads is not there: no udev database, no /proc (no_data)
+    # zpool is installed but cannot reach ZFS: module not loaded, no /dev/zfs, libzfs init failed
+    ZFS_UNAVAILABLE = "zfs_unavailable"
+    PERMISSION_DENIED = "permission_denied"
+    TIMED_OUT = "timed_out"  # killed at its timeout, or not started: the pass's deadline had passed
+    BAD_OUTPUT = "bad_output"  # ran, but printed something that is not what it claims to be
+    COMMAND_FAILED = "command_failed"  # exited non-zero for another reason
+    READ_FAILED = "read_failed"  # a file or library read failed part way
 
 
 @dataclass(frozen=True, slots=True)
 class ProbeResult:
-    name: str  # zpool, udev, smartctl, host
+    """How one probe went. `error_kind` is None exactly when `outcome` is OK."""
+
+    name: str  # zpool, kstat, mounts, udev, smartctl
     outcome: ProbeOutcome
-    reason: str | None = None  # "zpool status timed out after 20 s", …
+    reason: str | None = None  # "`zpool status -j` did not finish within 20 s (killed)", …
     duration_seconds: float = 0.0
+    error_kind: ProbeErrorKind | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +366,7 @@ class RawOutput:
     stdout: str
     returncode: int | None = None
     stderr: str = ""
+    probe: str | None = None  # the probe that ran it (zpool, smartctl); None in older snapshots
 
 
 @dataclass(frozen=True, slots=True)

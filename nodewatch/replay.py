@@ -121,7 +121,7 @@ def snapshot_from_outputs(
         # With its SMART readings a udev dump is a whole recording of the disks, as a
         # live collection makes; without, it is a dump that carries no SMART.
         smart = {devnode: parse_smartctl_json(*output) for devnode, output in (smartctl or {}).items()}
-        source = "udev" if smartctl is not None else "udev-db"
+        source = model.InventorySource.UDEV if smartctl is not None else model.InventorySource.UDEV_DB
         inventory = build_inventory(
             parse_udev_db(udev_db, source="udev-db"), source=source, smart_by_devnode=smart
         )

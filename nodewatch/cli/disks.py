@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from nodewatch.cli import common
-from nodewatch.model import Inventory, ProbeOutcome, ProbeResult
+from nodewatch.model import Inventory, InventorySource, ProbeOutcome, ProbeResult
 from nodewatch.present.disks import DiskText, disk_text, inventory_summary, smart_expected
 from nodewatch.present.terminal import safe
 
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         from nodewatch.parse.udev_db import parse_udev_db
 
         dump = parse_udev_db(common.read_input(args.udev_db), source=args.udev_db)
-        inventory: Inventory | None = build_inventory(dump, source="udev-db")
+        inventory: Inventory | None = build_inventory(dump, source=InventorySource.UDEV_DB)
     elif args.by_id:
         from nodewatch.parse.by_id_listing import parse_by_id_listing
 
@@ -65,11 +65,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _live(config: Any, probes: list[ProbeResult]) -> Inventory | None:
-    from nodewatch.probe import disks
+    from nodewatch.probe.collect import read_inventory
 
-    collection = disks.collect(config.smart)
-    probes.extend(collection.probes)
-    return collection.inventory
+    inventory, results = read_inventory(config)
+    probes.extend(results)
+    return inventory
 
 
 def render(inventory: Inventory | None, probes: list[ProbeResult], *, color: bool = False) -> str:

@@ -40,7 +40,9 @@ def run(args: argparse.Namespace) -> int:
         from nodewatch.probe.zpool import read_pools
 
         host, collected_at = this_node.hostname(), this_node.clocks()[0]
-        status, probe, _raw = read_pools(common.load_config(args))
+        settings = common.load_config(args).zfs
+        reading = read_pools(settings.zpool_command, settings.timeout_seconds)
+        status, probe = reading.value.pool_status if reading.value else None, reading.result
     if args.json:
         from nodewatch.present.envelope import pools_document
 

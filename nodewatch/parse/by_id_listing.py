@@ -12,10 +12,11 @@ import re
 from collections import Counter
 
 from nodewatch import known_hardware
-from nodewatch.model import ByIdLink, Disk, Inventory, Partition, Transport, UsbBridge
+from nodewatch.model import ByIdLink, Disk, Inventory, InventorySource, Partition, Transport, UsbBridge
 from nodewatch.parse import by_id_names
+from nodewatch.parse.device_names import disk_name, natural_key
 
-SOURCE = "by-id-listing"
+SOURCE = InventorySource.BY_ID_LISTING
 BEST_EFFORT = (
     "best effort: built from an `ls -l /dev/disk/by-id` listing, which has no sizes, no udev or SMART"
     " facts and no ZFS labels; a USB disk whose bridge passes ATA through looks like a SATA disk"
@@ -25,7 +26,6 @@ _LINK = re.compile(r"(?:^|\s)(\S+) -> (\S+)\s*$")
 # by-path names that land in the same paste when people list both folders
 _BY_PATH_PREFIXES = ("pci-", "platform-", "virtio-pci-", "acpi-", "ccw-", "xen-", "usb-0:")
 _IGNORED = re.compile(r"^(total \d+|\$ .*|#.*|\[rc=\d+\]|/dev/disk/by-\S+:)$")
-_PARTITION_NAME = re.compile(r"^(.*?\d)p\d+$|^(\D+)\d+$")
 _TRANSPORT_BY_KIND = (
     ("usb", Transport.USB),
     ("nvme", Transport.NVME),
@@ -79,9 +79,9 @@ def parse_by_id_listing(text: str, *, source: str = "<stdin>") -> Inventory:
         if (serial := by_id_names.usb_serial_in_name(name))
     )
     disks = []
-    for target in sorted(disks_targets, key=_natural):
+    for target in sorted(disks_targets, key=natural_key):
         names = links_by_target[target]
-        parts = sorted((t for t in links_by_target if t != target and _parent(t) == target), key=_natural)
+        parts = sorted((t for t in links_by_target if t != target and _parent(t) == target), key=natural_key)
         disks.append(
             _disk(
                 target,
@@ -103,9 +103,7 @@ def _is_partition(target: str, links_by_target: dict[str, list[str]]) -> bool:
 
 
 def _parent(partition: str) -> str:
-    name = partition.rsplit("/", 1)[-1]
-    match = _PARTITION_NAME.match(name)
-    return "/dev/" + ((match[1] or match[2]) if match else name)
+    return "/dev/" + disk_name(partition.rsplit("/", 1)[-1])
 
 
 def _disk(
@@ -205,7 +203,3 @@ def _links(names: list[str], bay_named: bool) -> tuple[ByIdLink, ...]:
         positional = instance is not None and (instance[1] != 0 or bay_named)
         links.append(ByIdLink(name=name, kind=by_id_names.link_kind(name), positional=positional))
     return tuple(links)
-
-
-def _natural(text: str) -> list[object]:
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from nodewatch import known_hardware
 from nodewatch.model import (
@@ -17,6 +18,7 @@ from nodewatch.model import (
     Disk,
     Guid,
     Inventory,
+    InventorySource,
     Partition,
     SmartInfo,
     Transport,
@@ -24,6 +26,7 @@ from nodewatch.model import (
     ZfsMember,
 )
 from nodewatch.parse import by_id_names, usb_bridge
+from nodewatch.parse.device_names import disk_name, natural_key
 from nodewatch.parse.udev_db import UdevDump
 from nodewatch.parse.udev_record import (
     ATTR_REMOVABLE,
@@ -67,7 +70,6 @@ _NOT_DISKS = re.compile(r"^(loop|ram|zram|sr|fd|nbd)\d")
 _USB_IN_PATH = re.compile(r"/usb\d+/")
 _ATA_IN_PATH = re.compile(r"/ata\d+/")
 _SCSI_IN_PATH = re.compile(r"/host\d+/target")
-_PARTITION_NAME = re.compile(r"^(.*?\d)p\d+$|^(\D+)\d+$")
 
 
 def decide_transport(device: UdevDevice) -> Transport:
@@ -94,21 +96,57 @@ def decide_transport(device: UdevDevice) -> Transport:
     return Transport.UNKNOWN
 
 
-def build_inventory(
-    records: UdevDump | Iterable[UdevDevice],
-    *,
-    source: str = "udev",
-    smart_by_devnode: Mapping[str, SmartInfo] | None = None,
-    problems: Iterable[str] = (),
-) -> Inventory:
-    """Given udev records (a parsed dump or the live probe's) and SMART by devnode,
-    return the Inventory: disks in name order, each with its partitions. Records of
-    other subsystems are used only to describe USB bridges; nothing raises."""
+@dataclass(frozen=True, slots=True)
+class SmartTarget:
+    """What smartctl needs to know of a disk to ask it the right way."""
+
+    devnode: str
+    transport: Transport
+    usb_ids: str | None = None  # "152d:0583": the USB bridge's vendor:product, for USB disks
+    by_id: tuple[str, ...] = ()  # its /dev/disk/by-id names: is it still the same drive?
+
+
+@dataclass(frozen=True, slots=True)
+class _DiskRecord:
+    record: UdevDevice
+    transport: Transport
+    partitions: tuple[UdevDevice, ...]
+    usb_parent: UdevDevice | None
+
+
+@dataclass(frozen=True, slots=True)
+class DiskRecords:
+    """The physical disks among udev records, each with its partitions and USB parent: the
+    part of the inventory that does not depend on SMART, sorted out once a pass."""
+
+    disks: tuple[_DiskRecord, ...]
+    problems: tuple[str, ...]
+    shared_bridge_serials: dict[str, tuple[str, ...]]
+
+    def smart_targets(self) -> tuple[SmartTarget, ...]:
+        return tuple(
+            SmartTarget(
+                disk.record.devnode or "?",
+                disk.transport,
+                _usb_ids(disk),
+                tuple(
+                    link[len(by_id_names.BY_ID) :]
+                    for link in disk.record.devlinks
+                    if link.startswith(by_id_names.BY_ID)
+                ),
+            )
+            for disk in self.disks
+        )
+
+
+def sort_records(records: UdevDump | Iterable[UdevDevice], problems: Iterable[str] = ()) -> DiskRecords:
+    """Given udev records (a parsed dump or the live probe's), return the physical disks
+    among them with their partitions and USB parents. Records of other subsystems are
+    used only to describe USB bridges; nothing raises."""
     found_problems = list(problems)
     if isinstance(records, UdevDump):
         found_problems.extend(records.problems)
         records = records.devices
-    smart = smart_by_devnode or {}
     disks: list[UdevDevice] = []
     partitions: list[UdevDevice] = []
     usb_devices: dict[str, UdevDevice] = {}
@@ -125,19 +163,42 @@ def build_inventory(
         f"{node} appears {count} times in the dump" for node, count in seen.items() if count > 1
     )
     children = _partitions_by_disk(disks, partitions, found_problems)
-    shared = _shared_bridge_serials(disks)
-    built = [
-        _disk(
+    sorted_disks = tuple(
+        _DiskRecord(
             record,
-            children.get(id(record), []),
+            decide_transport(record),
+            tuple(children.get(id(record), [])),
             _usb_parent(record, usb_devices),
-            smart.get(record.devnode or ""),
-            shared,
         )
-        for record in disks
+        for record in sorted(disks, key=lambda disk: natural_key(disk.devnode or ""))
+    )
+    return DiskRecords(sorted_disks, tuple(found_problems), _shared_bridge_serials(disks))
+
+
+def build_inventory(
+    records: DiskRecords | UdevDump | Iterable[UdevDevice],
+    *,
+    source: InventorySource = InventorySource.UDEV,
+    smart_by_devnode: Mapping[str, SmartInfo] | None = None,
+    problems: Iterable[str] = (),
+) -> Inventory:
+    """Given udev records (sorted by sort_records, a parsed dump or the live probe's) and
+    SMART by devnode, return the Inventory: disks in name order, each with its partitions."""
+    if not isinstance(records, DiskRecords):
+        records = sort_records(records, problems)
+    smart = smart_by_devnode or {}
+    built = [
+        _disk(disk, smart.get(disk.record.devnode or ""), records.shared_bridge_serials)
+        for disk in records.disks
     ]
-    built.sort(key=lambda disk: _natural(disk.devnode))
-    return Inventory(disks=tuple(built), source=source, problems=tuple(found_problems))
+    return Inventory(disks=tuple(built), source=source, problems=records.problems)
+
+
+def _usb_ids(disk: _DiskRecord) -> str | None:
+    if disk.transport is not Transport.USB:
+        return None
+    bridge = usb_bridge.build_bridge(disk.record, disk.usb_parent, drive_serial=None)
+    return f"{bridge.vendor_id}:{bridge.product_id}" if bridge.vendor_id and bridge.product_id else None
 
 
 def _is_physical(device: UdevDevice) -> bool:
@@ -157,17 +218,12 @@ def _partitions_by_disk(
     for part in partitions:
         parent = by_path.get(part.devpath.rsplit("/", 1)[0]) if part.devpath else None
         parent = parent or by_number.get(part.get(ID_PART_ENTRY_DISK) or "")
-        parent = parent or by_name.get(_disk_name(part.name or ""))
+        parent = parent or by_name.get(disk_name(part.name or ""))
         if parent is None:
             problems.append(f"partition {part.devnode} has no disk in the records")
             continue
         out.setdefault(id(parent), []).append(part)
     return out
-
-
-def _disk_name(partition_name: str) -> str:
-    match = _PARTITION_NAME.match(partition_name)
-    return (match[1] or match[2]) if match else partition_name
 
 
 def _usb_parent(device: UdevDevice, usb_devices: dict[str, UdevDevice]) -> UdevDevice | None:
@@ -190,14 +246,9 @@ def _shared_bridge_serials(disks: list[UdevDevice]) -> dict[str, tuple[str, ...]
     return {serial: tuple(nodes) for serial, nodes in owners.items() if len(nodes) > 1}
 
 
-def _disk(
-    record: UdevDevice,
-    partition_records: list[UdevDevice],
-    usb_parent: UdevDevice | None,
-    smart: SmartInfo | None,
-    shared: dict[str, tuple[str, ...]],
-) -> Disk:
-    transport = decide_transport(record)
+def _disk(sorted_record: _DiskRecord, smart: SmartInfo | None, shared: dict[str, tuple[str, ...]]) -> Disk:
+    record, transport, usb_parent = sorted_record.record, sorted_record.transport, sorted_record.usb_parent
+    partition_records = sorted_record.partitions
     drive_serial = smart.serial if smart and smart.serial else None
     model, vendor, serial = _identity(record, transport)
     bridge = None
@@ -352,7 +403,3 @@ def _rotational(record: UdevDevice) -> bool | None:
         return flag
     rpm = record.get(ID_ATA_ROTATION_RATE_RPM)
     return int(rpm) > 0 if rpm and rpm.isdigit() else None
-
-
-def _natural(text: str) -> list[object]:
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]

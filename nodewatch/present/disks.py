@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from nodewatch.model import Disk, Inventory, Partition
+from nodewatch.model import Disk, Inventory, InventorySource, Partition
 from nodewatch.present.terminal import safe
 from nodewatch.words.disks import (
     TRANSPORTS,
@@ -56,7 +56,7 @@ def inventory_summary(inventory: Inventory) -> str:
 
 def smart_expected(inventory: Inventory) -> bool:
     """A live inventory reads SMART; a udev dump or a by-id listing cannot."""
-    return inventory.source == "udev"
+    return inventory.source is InventorySource.UDEV
 
 
 def disk_text(disk: Disk, *, smart_expected: bool = True) -> DiskText:

@@ -87,7 +87,7 @@ def disks_document(
     return envelope(
         "disks",
         {
-            "source": inventory.source if inventory else None,
+            "source": inventory.source.value if inventory else None,
             "disks": to_data(inventory.disks) if inventory else [],
             "problems": list(inventory.problems) if inventory else [],
             "probes": to_data(probes),

@@ -6,8 +6,12 @@ import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
-from nodewatch.model import Mount
+from nodewatch.model import Mount, ProbeErrorKind
 from nodewatch.parse.mounts import parse_mountinfo
+from nodewatch.probe.result import Reading, Stopwatch
+
+MOUNTS_PROBE_NAME = "mounts"
+MOUNTINFO = Path("proc/self/mountinfo")  # under root
 
 
 def hostname() -> str:
@@ -20,11 +24,22 @@ def clocks() -> tuple[datetime, datetime]:
     return now, now.astimezone().replace(tzinfo=None)
 
 
-def read_mounts(root: Path = Path("/")) -> tuple[Mount, ...]:
+def read_mounts(root: Path = Path("/")) -> Reading[tuple[Mount, ...]]:
+    """The mounts probe: /proc/self/mountinfo, read once a pass (datasets in use, partitions'
+    mountpoints). Without it (not Linux, /proc hidden) export advice says less, nothing breaks."""
+    watch = Stopwatch(MOUNTS_PROBE_NAME)
+    path = root / MOUNTINFO
     try:
-        return parse_mountinfo((root / "proc/self/mountinfo").read_text(encoding="utf-8", errors="replace"))
-    except OSError:
-        return ()  # not Linux, or /proc hidden: export advice then says less, nothing breaks
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return Reading((), watch.no_data(ProbeErrorKind.ABSENT, f"no {path}"))
+    except PermissionError as err:
+        return Reading(
+            (), watch.failed(ProbeErrorKind.PERMISSION_DENIED, f"cannot read {path}: {err.strerror}")
+        )
+    except OSError as err:
+        return Reading((), watch.failed(ProbeErrorKind.READ_FAILED, f"cannot read {path}: {err.strerror}"))
+    return Reading(parse_mountinfo(text), watch.ok())
 
 
 def boot_time(root: Path = Path("/")) -> datetime | None:

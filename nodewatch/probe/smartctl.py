@@ -1,24 +1,32 @@
-"""SMART through smartctl, one disk at a time, never waking a sleeping disk.
+"""SMART through smartctl, a few disks at a time, never waking a sleeping disk.
 
 Runs `smartctl -x -j -n standby -d TYPE DEVICE` through probe/run.py with the
-configured timeout. The -d type follows the disk's transport (decided by the
-inventory): `sat` behind USB bridges (most pass ATA through with SAT; the
-NVMe bridges need their own types), `nvme` for NVMe, smartctl's own choice
-for SATA and SCSI. SD cards and virtio disks have no SMART and are not asked.
+configured timeout, on up to SMART_WORKERS disks at once (smartctl can take
+30 s on a stalling USB bridge; one disk after another would add those up).
+The -d type follows the disk's transport (decided by the inventory): `sat`
+behind USB bridges (most pass ATA through with SAT; the NVMe bridges need
+their own types), `nvme` for NVMe, smartctl's own choice for SATA and SCSI.
+SD cards and virtio disks have no SMART and are not asked.
 """
 
 from __future__ import annotations
 
-import time
+import shutil
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
 
 from nodewatch.config import SmartSettings
-from nodewatch.model import Disk, ProbeOutcome, ProbeResult, RawOutput, SmartInfo, Transport
+from nodewatch.model import ProbeErrorKind, RawOutput, SmartInfo, Transport
+from nodewatch.parse.inventory import SmartTarget
 from nodewatch.parse.smartctl import parse_smartctl_json
+from nodewatch.probe.result import NO_DEADLINE, Deadline, Reading, Stopwatch
 from nodewatch.probe.run import CommandError, CommandResult, run
 
 NAME = "smartctl"
 SMARTCTL_TIMEOUT_SECONDS = SmartSettings().timeout_seconds  # the config's default
+SMART_WORKERS = 4  # smartctl calls at once: bounded, a Pi's USB hub is shared
 NO_SMART: dict[Transport, str] = {
     Transport.MMC: "SD cards and eMMC have no SMART",
     Transport.VIRTIO: "virtio disks have no SMART (the host's disks do)",
@@ -30,88 +38,105 @@ USB_NVME_BRIDGE_TYPES: dict[str, str] = {
     "0bda:9210": "sntrealtek",
 }
 _NEEDS_ROOT = ("Permission denied", "Operation not permitted")
+_INSTALL_HINT = "(install smartmontools)"
 
 Runner = Callable[[list[str], float], CommandResult]
 
 
-def device_type(disk: Disk) -> str | None:
+def device_type(target: SmartTarget) -> str | None:
     """Given a disk, return the smartctl -d type to ask with, or None when it has no SMART."""
-    if disk.transport in NO_SMART:
+    if target.transport in NO_SMART:
         return None
-    if disk.transport is Transport.USB:
-        bridge = disk.bridge
-        ids = f"{bridge.vendor_id}:{bridge.product_id}" if bridge else ""
-        return USB_NVME_BRIDGE_TYPES.get(ids, "sat")
-    if disk.transport is Transport.NVME:
+    if target.transport is Transport.USB:
+        return USB_NVME_BRIDGE_TYPES.get(target.usb_ids or "", "sat")
+    if target.transport is Transport.NVME:
         return "nvme"
     return "auto"
 
 
 def read_smart(
-    disk: Disk,
+    target: SmartTarget,
     *,
     command: str = "smartctl",
     timeout: float = SMARTCTL_TIMEOUT_SECONDS,
     runner: Runner = run,
-) -> tuple[SmartInfo, RawOutput | None]:
-    """Given a disk, return what smartctl says of it and the raw output; never raises."""
-    kind = device_type(disk)
+) -> tuple[SmartInfo, RawOutput | None, CommandError | None]:
+    """Given a disk, return what smartctl says of it, the raw output, and the error that
+    kept smartctl from answering (missing, hung, …); never raises."""
+    kind = device_type(target)
     if kind is None:
-        return SmartInfo(available=False, reason=NO_SMART[disk.transport]), None
-    argv = [command, "-x", "-j", "-n", "standby", "-d", kind, disk.devnode]
+        return SmartInfo(available=False, reason=NO_SMART[target.transport]), None, None
+    argv = [command, "-x", "-j", "-n", "standby", "-d", kind, target.devnode]
     try:
         result = runner(argv, timeout)
     except CommandError as err:
         reason = str(err)
-        if reason.endswith("not found"):
-            reason = f"{command} not found (install smartmontools)"
-        return SmartInfo(available=False, reason=reason), None
-    raw = RawOutput(
-        command=result.command_line, stdout=result.stdout, returncode=result.returncode, stderr=result.stderr
-    )
+        if err.kind is ProbeErrorKind.NOT_INSTALLED:
+            reason = f"{command} not found {_INSTALL_HINT}"
+        return SmartInfo(available=False, reason=reason), None, err
     smart = parse_smartctl_json(result.stdout, result.returncode)
     if not smart.available and smart.reason and any(word in smart.reason for word in _NEEDS_ROOT):
-        smart = _with_reason(
-            smart, f"{smart.reason} (SMART needs root or CAP_SYS_RAWIO, and a container or VM may forbid it)"
+        smart = replace(
+            smart,
+            reason=f"{smart.reason} (SMART needs root or CAP_SYS_RAWIO, and a container or VM may forbid it)",
         )
     if not smart.available and smart.device_type is None:
-        smart = _with_reason(smart, smart.reason, device_type=kind)
-    return smart, raw
+        smart = replace(smart, device_type=kind)
+    return smart, result.raw(NAME), None
 
 
 def read_all(
-    disks: Iterable[Disk],
+    targets: Iterable[SmartTarget],
     *,
     command: str = "smartctl",
     timeout: float = SMARTCTL_TIMEOUT_SECONDS,
+    deadline: Deadline = NO_DEADLINE,
     runner: Runner = run,
-) -> tuple[dict[str, SmartInfo], tuple[RawOutput, ...], ProbeResult]:
-    """Given the inventory's disks, return SMART by devnode, the raw outputs and one ProbeResult.
+    workers: int = SMART_WORKERS,
+) -> Reading[dict[str, SmartInfo]]:
+    """The smartctl probe: given the disks, return SMART by devnode with the raw outputs.
 
-    smartctl missing is no_data; any disk that timed out makes it an error.
+    smartctl missing is NO_DATA/NOT_INSTALLED (and no disk is asked twice); a disk that
+    timed out, or was not reached before the deadline, makes it FAILED/TIMED_OUT.
     """
-    started = time.monotonic()
-    by_devnode: dict[str, SmartInfo] = {}
-    raws: list[RawOutput] = []
-    for disk in disks:
-        smart, raw = read_smart(disk, command=command, timeout=timeout, runner=runner)
-        by_devnode[disk.devnode] = smart
-        if raw:
+    watch = Stopwatch(NAME)
+    targets = tuple(targets)
+    asked = [target for target in targets if device_type(target) is not None]
+    by_devnode = {
+        target.devnode: SmartInfo(available=False, reason=NO_SMART[target.transport])
+        for target in targets
+        if device_type(target) is None
+    }
+    if not asked:
+        return Reading(by_devnode, watch.ok())
+
+    def one(target: SmartTarget) -> tuple[SmartInfo, RawOutput | None, CommandError | None]:
+        return read_smart(target, command=command, timeout=deadline.timeout(timeout), runner=runner)
+
+    if runner is run and shutil.which(command) is None and not Path(command).exists():
+        return Reading(
+            {}, watch.no_data(ProbeErrorKind.NOT_INSTALLED, f"{command} not found {_INSTALL_HINT}")
+        )
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(asked)))) as pool:
+        answers = list(pool.map(one, asked))
+    missing = next((e for _s, _r, e in answers if e and e.kind is ProbeErrorKind.NOT_INSTALLED), None)
+    if missing is not None:  # removed while we ran, or a runner that says so
+        return Reading(
+            {}, watch.no_data(ProbeErrorKind.NOT_INSTALLED, f"{command} not found {_INSTALL_HINT}")
+        )
+    raws = []
+    errors = []
+    for target, (smart, raw, error) in zip(asked, answers, strict=True):
+        by_devnode[target.devnode] = smart
+        if raw is not None:
             raws.append(raw)
-        if smart.reason and smart.reason.endswith("(install smartmontools)"):
-            break  # the same answer for every other disk
-    reasons = [s.reason for s in by_devnode.values() if s.reason]
-    missing = next((r for r in reasons if r.endswith("(install smartmontools)")), None)
-    timed_out = [r for r in reasons if "did not finish" in r]
-    if missing:
-        result = ProbeResult(NAME, ProbeOutcome.NO_DATA, missing, time.monotonic() - started)
-        return {}, (), result
-    outcome = ProbeOutcome.ERROR if timed_out else ProbeOutcome.OK
-    result = ProbeResult(NAME, outcome, timed_out[0] if timed_out else None, time.monotonic() - started)
-    return by_devnode, tuple(raws), result
-
-
-def _with_reason(smart: SmartInfo, reason: str | None, *, device_type: str | None = None) -> SmartInfo:
-    from dataclasses import replace
-
-    return replace(smart, reason=reason, device_type=device_type or smart.device_type)
+        if error is not None:
+            errors.append(error)
+    timed_out = [error for error in errors if error.kind is ProbeErrorKind.TIMED_OUT]
+    if timed_out:
+        reading_result = watch.failed(ProbeErrorKind.TIMED_OUT, str(timed_out[0]))
+    elif errors:
+        reading_result = watch.failed(errors[0].kind, str(errors[0]))
+    else:
+        reading_result = watch.ok()
+    return Reading(by_devnode, reading_result, tuple(raws))

@@ -2,19 +2,20 @@
 
 Reads every block device with its udev properties and links, the sysfs
 attributes the inventory needs (size, removable, queue/rotational, the SCSI
-vendor), the USB attributes of a USB disk's bridge, and mountpoints from
-/proc/self/mountinfo. pyudev is imported lazily; without it, or without a
-udev database, the probe says why instead of raising.
+vendor), the USB attributes of a USB disk's bridge, and each device's
+mountpoints (from the mounts probe's reading, so mountinfo is read once a
+pass). pyudev is imported lazily; without it, or without a udev database,
+the probe says why instead of raising.
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from nodewatch.model import ProbeOutcome, ProbeResult
-from nodewatch.parse.mounts import mountpoints_by_device, parse_mountinfo
+from nodewatch.model import Mount, ProbeErrorKind
+from nodewatch.parse.mounts import mountpoints_by_device
 from nodewatch.parse.udev_record import (
     ATTR_MODEL,
     ATTR_REMOVABLE,
@@ -30,38 +31,46 @@ from nodewatch.parse.udev_record import (
     USB_SERIAL,
     UdevDevice,
 )
+from nodewatch.probe.result import Reading, Stopwatch
 
 NAME = "udev"
 UDEV_DATABASE = Path("run/udev/data")  # under root
-MOUNTINFO = Path("proc/self/mountinfo")
 _DISK_ATTRS = (ATTR_SIZE, ATTR_REMOVABLE, ATTR_ROTATIONAL, ATTR_VENDOR, ATTR_MODEL)
 _USB_ATTRS = (USB_ID_VENDOR, USB_ID_PRODUCT, USB_MANUFACTURER, USB_PRODUCT, USB_SERIAL)
 
 
-def read_block_devices(root: Path = Path("/")) -> tuple[tuple[UdevDevice, ...], ProbeResult]:
-    """Return every block device udev knows, and how the read went.
+def read_block_devices(
+    root: Path = Path("/"), mounts: Iterable[Mount] = ()
+) -> Reading[tuple[UdevDevice, ...]]:
+    """The udev probe: every block device udev knows (and its USB parent's attributes),
+    with its mountpoints among `mounts`.
 
-    `root` is where run/udev and proc are looked up (a fake root in tests); pyudev
-    itself always reads the running system's /sys and /run/udev.
+    `root` is where run/udev is looked up (a fake root in tests); pyudev itself
+    always reads the running system's /sys and /run/udev.
     """
-    started = time.monotonic()
+    watch = Stopwatch(NAME)
     database = root / UDEV_DATABASE
     if not database.is_dir():
         where = "/" + str(UDEV_DATABASE.parent) if root == Path("/") else str(database.parent)
-        return (), _result(ProbeOutcome.NO_DATA, f"no udev database at {where}", started)
+        return Reading((), watch.no_data(ProbeErrorKind.ABSENT, f"no udev database at {where}"))
     try:
         import pyudev
     except ImportError as err:
-        return (), _result(ProbeOutcome.NO_DATA, f"pyudev is not installed ({err})", started)
-    mounts = _mounts(root)
+        reason = f"pyudev is not installed ({err})"
+        return Reading((), watch.no_data(ProbeErrorKind.NOT_INSTALLED, reason))
+    by_device = mountpoints_by_device(mounts)
     devices = []
     try:
         context = pyudev.Context()
         for device in context.list_devices(subsystem="block"):
-            devices.append(_record(device, mounts))
+            devices.append(_record(device, by_device))
+    except PermissionError as err:
+        reason = f"reading udev failed: {err}"
+        return Reading(tuple(devices), watch.failed(ProbeErrorKind.PERMISSION_DENIED, reason))
     except (OSError, ImportError, ValueError, KeyError, pyudev.DeviceNotFoundError) as err:
-        return tuple(devices), _result(ProbeOutcome.ERROR, f"reading udev failed: {err}", started)
-    return tuple(devices), _result(ProbeOutcome.OK, None, started)
+        reason = f"reading udev failed: {err}"
+        return Reading(tuple(devices), watch.failed(ProbeErrorKind.READ_FAILED, reason))
+    return Reading(tuple(devices), watch.ok())
 
 
 def _record(device: Any, mounts: dict[str, tuple[str, ...]]) -> UdevDevice:
@@ -95,16 +104,3 @@ def _attributes(device: Any, names: tuple[str, ...]) -> dict[str, str]:
         if value is not None:
             out[name] = value.decode("utf-8", "replace").strip() if isinstance(value, bytes) else str(value)
     return out
-
-
-def _mounts(root: Path) -> dict[str, tuple[str, ...]]:
-    try:
-        return mountpoints_by_device(
-            parse_mountinfo((root / MOUNTINFO).read_text(encoding="utf-8", errors="replace"))
-        )
-    except OSError:
-        return {}  # no /proc: mountpoints stay unknown, nothing else breaks
-
-
-def _result(outcome: ProbeOutcome, reason: str | None, started: float) -> ProbeResult:
-    return ProbeResult(NAME, outcome, reason, time.monotonic() - started)

@@ -17,18 +17,22 @@ from __future__ import annotations
 import re
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from nodewatch.config import Config
-from nodewatch.model import PoolStatus, ProbeOutcome, ProbeResult, RawOutput
+from nodewatch.config import ZfsSettings
+from nodewatch.model import PoolStatus, ProbeErrorKind, RawOutput
 from nodewatch.parse.zpool_errors import ParseError
 from nodewatch.parse.zpool_json import parse_zpool_status_json
 from nodewatch.parse.zpool_list import LIST_TEXT_COLUMNS, parse_zpool_list_json, parse_zpool_list_text
 from nodewatch.parse.zpool_status import attach_capacity
 from nodewatch.parse.zpool_text import parse_zpool_status_text
+from nodewatch.probe.result import NO_DEADLINE, Deadline, Reading, Stopwatch
 from nodewatch.probe.run import CommandError, CommandResult, run
 
 PROBE_NAME = "zpool"
+KSTAT_PROBE_NAME = "kstat"
+ZPOOL_TIMEOUT_SECONDS = ZfsSettings().timeout_seconds  # the config's default
 VERSION_TIMEOUT_SECONDS = 5.0
 STATUS_JSON_ARGS = ("status", "-j", "--json-int", "-v")
 STATUS_TEXT_ARGS = ("status", "-P", "-v")
@@ -36,48 +40,72 @@ STATUS_OLD_TEXT_ARGS = ("status", "-v")
 LIST_JSON_ARGS = ("list", "-j", "--json-int", "-p")
 LIST_TEXT_ARGS = ("list", "-Hp", "-o", ",".join(LIST_TEXT_COLUMNS))
 ZFS_DEVICE = Path("/dev/zfs")
+KSTAT_DIRECTORY = Path("proc/spl/kstat/zfs")  # under root
 
 _VERSION = re.compile(r"zfs-(?:kmod-)?(?P<version>\d+\.\d+(?:\.\d+)?)")
-# Messages zpool (libzfs_init failures) prints when it cannot reach the kernel module.
-_NO_MODULE = re.compile(r"modules are not loaded|modprobe zfs|kernel module", re.IGNORECASE)
+# What zpool prints when libzfs cannot reach the kernel (libzfs_error_init): the module is not
+# loaded or cannot be, /dev/zfs is missing, or the library failed to initialise.
+_NO_ZFS = re.compile(
+    r"modules are not loaded|modules cannot be auto-loaded|modprobe zfs|kernel module"
+    r"|/dev/zfs (?:and /proc/self/mounts are required|device is missing)"
+    r"|failed to initiali[sz]e (?:the )?(?:libzfs|ZFS) library",
+    re.IGNORECASE,
+)
 _DENIED = re.compile(r"permission denied|not permitted|must be run as root", re.IGNORECASE)
 _NO_POOLS = "no pools available"
 
 
-def read_pools(
-    config: Config, *, dev_zfs: Path = ZFS_DEVICE
-) -> tuple[PoolStatus | None, ProbeResult, list[RawOutput]]:
-    """Given the config (its [zfs] zpool_command and timeout_seconds), return
-    the pools with capacity, how the probe went, and the raw outputs.
+@dataclass(frozen=True, slots=True)
+class Zpool:
+    """What the zpool probe read: the userland version and the pools (None when unreadable)."""
 
-    Never raise: the pools are None when they could not be read, and the
-    ProbeResult says why (NO_DATA when ZFS is not there, ERROR when it is but
-    failed).
+    version: str | None = None  # "2.3.2"; None when `zpool version` cannot tell (ZoL < 0.8)
+    pool_status: PoolStatus | None = None
+
+
+def read_pools(
+    zpool: str = "zpool",
+    timeout: float = ZPOOL_TIMEOUT_SECONDS,
+    *,
+    deadline: Deadline = NO_DEADLINE,
+    dev_zfs: Path = ZFS_DEVICE,
+) -> Reading[Zpool]:
+    """Given the zpool program and the timeout of one call, return the version and the
+    pools with capacity, how the probe went, and the raw outputs.
+
+    `zpool version` runs once: it gives the version and says whether `status -j`
+    works. Never raises: the value's pool_status is None when the pools could not
+    be read, and the result says why — NO_DATA/NOT_INSTALLED when there is no zpool
+    program, FAILED with ZFS_UNAVAILABLE when zpool is there but the kernel module
+    is not, PERMISSION_DENIED, TIMED_OUT, BAD_OUTPUT or COMMAND_FAILED otherwise.
     """
-    zpool = config.zfs.zpool_command
-    timeout = config.zfs.timeout_seconds
-    started = time.monotonic()
+    watch = Stopwatch(PROBE_NAME)
     raw: list[RawOutput] = []
 
-    def result(outcome: ProbeOutcome, reason: str | None = None) -> ProbeResult:
-        return ProbeResult(PROBE_NAME, outcome, reason, time.monotonic() - started)
+    def failed(kind: ProbeErrorKind, reason: str, version: str | None = None) -> Reading[Zpool]:
+        return Reading(Zpool(version), watch.failed(kind, reason), tuple(raw))
 
     if shutil.which(zpool) is None and not Path(zpool).exists():
-        return None, result(ProbeOutcome.NO_DATA, f"no zpool program ({zpool!r} not found in PATH)"), raw
-    use_json = detect_json_support(zpool, min(timeout, VERSION_TIMEOUT_SECONDS))
+        reason = f"no zpool program ({zpool!r} not found in PATH)"
+        return Reading(Zpool(), watch.no_data(ProbeErrorKind.NOT_INSTALLED, reason))
+    try:
+        version = _userland_version(zpool, deadline.timeout(min(timeout, VERSION_TIMEOUT_SECONDS)), raw)
+    except CommandError as err:
+        return failed(err.kind, _command_failure(err))
+    use_json = _has_json(version)
     status_args = STATUS_JSON_ARGS if use_json else STATUS_TEXT_ARGS
     try:
-        status = run([zpool, *status_args], timeout)
+        status = run([zpool, *status_args], deadline.timeout(timeout))
         if not use_json and status.returncode == 2 and "invalid option" in status.stderr:
             # ZoL before 0.6.4 has no -P: names only, paths unknown.
-            raw.append(_raw(status))
-            status = run([zpool, *STATUS_OLD_TEXT_ARGS], timeout)
+            raw.append(status.raw(PROBE_NAME))
+            status = run([zpool, *STATUS_OLD_TEXT_ARGS], deadline.timeout(timeout))
     except CommandError as err:
-        return None, result(ProbeOutcome.ERROR, _command_failure(str(err))), raw
-    raw.append(_raw(status))
+        return failed(err.kind, _command_failure(err), version)
+    raw.append(status.raw(PROBE_NAME))
     failure = _status_failure(status, dev_zfs)
     if failure is not None:
-        return None, result(*failure), raw
+        return failed(*failure, version)
     try:
         if use_json:
             pools = parse_zpool_status_json(status.stdout, source=status.command_line, now=time.time())
@@ -85,29 +113,29 @@ def read_pools(
             pools = parse_zpool_status_text(status.stdout, source=status.command_line)
     except ParseError as err:
         reason = f"`{status.command_line}` printed something unreadable: {err.reason}"
-        return None, result(ProbeOutcome.ERROR, reason), raw
+        return failed(ProbeErrorKind.BAD_OUTPUT, reason, version)
     if not pools.pools and not _says_no_pools(status) and status.stdout.strip():
         reason = f"`{status.command_line}` printed no pool this version of nodewatch understands"
-        return None, result(ProbeOutcome.ERROR, reason), raw
-    pools = _with_capacity(zpool, pools, use_json, timeout, raw)
-    return pools, result(ProbeOutcome.OK), raw
+        return failed(ProbeErrorKind.BAD_OUTPUT, reason, version)
+    pools = _with_capacity(zpool, pools, use_json, deadline.timeout(timeout), raw)
+    return Reading(Zpool(version, pools), watch.ok(), tuple(raw))
 
 
 def detect_json_support(zpool_command: str, timeout: float = VERSION_TIMEOUT_SECONDS) -> bool:
     """Given the zpool program, say whether it supports `zpool status -j`
     (OpenZFS ≥ 2.3). Asks `zpool version` (cheap, no pool access); an
     unreadable answer means text, which every version prints."""
-    version = _userland_version(zpool_command, timeout)
+    try:
+        return _has_json(_userland_version(zpool_command, timeout, []))
+    except CommandError:
+        return False
+
+
+def _has_json(version: str | None) -> bool:
     if version is None:
         return False
     major, minor = (int(part) for part in version.split(".")[:2])
     return (major, minor) >= (2, 3)
-
-
-def read_zfs_version(zpool_command: str = "zpool", timeout: float = VERSION_TIMEOUT_SECONDS) -> str | None:
-    """Given the zpool program, return the userland ZFS version (`2.3.2`), or
-    None if it cannot be told (ZoL < 0.8 has no `zpool version`)."""
-    return _userland_version(zpool_command, timeout)
 
 
 def read_kstat_state(pool: str, root: Path = Path("/")) -> str | None:
@@ -117,7 +145,7 @@ def read_kstat_state(pool: str, root: Path = Path("/")) -> str | None:
     if not pool or "/" in pool or pool in (".", ".."):
         return None
     try:
-        text = (root / "proc/spl/kstat/zfs" / pool / "state").read_text(encoding="utf-8", errors="replace")
+        text = (root / KSTAT_DIRECTORY / pool / "state").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
     return text.strip() or None
@@ -125,7 +153,7 @@ def read_kstat_state(pool: str, root: Path = Path("/")) -> str | None:
 
 def read_kstat_states(root: Path = Path("/")) -> dict[str, str]:
     """Return the kstat state of every imported pool, by name."""
-    base = root / "proc/spl/kstat/zfs"
+    base = root / KSTAT_DIRECTORY
     try:
         names = sorted(entry.name for entry in base.iterdir() if entry.is_dir())
     except OSError:
@@ -138,42 +166,51 @@ def read_kstat_states(root: Path = Path("/")) -> dict[str, str]:
     return states
 
 
-def _userland_version(zpool_command: str, timeout: float) -> str | None:
-    try:
-        result = run([zpool_command, "version"], timeout)
-    except CommandError:
-        return None
+def read_kstat(root: Path = Path("/")) -> Reading[dict[str, str]]:
+    """The kstat probe: every imported pool's state from /proc, without running zpool.
+
+    No /proc/spl/kstat/zfs is an empty answer, not a failure: no pool is imported
+    (or ZFS is not loaded, which the zpool probe tells)."""
+    watch = Stopwatch(KSTAT_PROBE_NAME)
+    return Reading(read_kstat_states(root), watch.ok())
+
+
+def _userland_version(zpool_command: str, timeout: float, raw: list[RawOutput]) -> str | None:
+    """Return the version `zpool version` prints, None if it cannot tell; raise CommandError
+    if zpool cannot be run or hangs (then `zpool status` would hang too: not tried)."""
+    result = run([zpool_command, "version"], timeout)
+    raw.append(result.raw(PROBE_NAME))
     if result.returncode != 0:
         return None
     match = _VERSION.search(result.stdout)
     return match["version"] if match else None
 
 
-def _raw(result: CommandResult) -> RawOutput:
-    return RawOutput(
-        command=result.command_line, stdout=result.stdout, returncode=result.returncode, stderr=result.stderr
-    )
+def _command_failure(err: CommandError) -> str:
+    if err.kind is ProbeErrorKind.TIMED_OUT:
+        return f"{err}: a suspended pool or a hung disk can do this; see `dmesg`"
+    return str(err)
 
 
-def _command_failure(message: str) -> str:
-    if "did not finish" in message:
-        return f"{message}: a suspended pool or a hung disk can do this; see `dmesg`"
-    return message
-
-
-def _status_failure(status: CommandResult, dev_zfs: Path) -> tuple[ProbeOutcome, str] | None:
-    """Given a finished `zpool status`, return (outcome, reason) if it failed."""
+def _status_failure(status: CommandResult, dev_zfs: Path) -> tuple[ProbeErrorKind, str] | None:
+    """Given a finished `zpool status`, return (error kind, reason) if it failed."""
     if status.returncode == 0:
         return None
     stderr = " ".join(status.stderr.split()) or "(no message)"
     # "Unable to open /dev/zfs: Permission denied." names the device too: permission first.
-    if _DENIED.search(stderr) and dev_zfs.exists():
-        return ProbeOutcome.ERROR, f"permission denied reading pools ({stderr}); run as root or fix {dev_zfs}"
-    if _NO_MODULE.search(stderr) or not dev_zfs.exists():
-        return ProbeOutcome.NO_DATA, f"no {dev_zfs} (ZFS kernel module not loaded): {stderr}"
+    if _DENIED.search(stderr):
+        return (
+            ProbeErrorKind.PERMISSION_DENIED,
+            f"permission denied reading pools ({stderr}); run as root or fix {dev_zfs}",
+        )
+    if _NO_ZFS.search(stderr) or not dev_zfs.exists():
+        return (
+            ProbeErrorKind.ZFS_UNAVAILABLE,
+            f"zpool is installed but cannot reach ZFS (kernel module not loaded, or no {dev_zfs}): {stderr}",
+        )
     if _says_no_pools(status):
         return None
-    return ProbeOutcome.ERROR, f"`{status.command_line}` exited {status.returncode}: {stderr}"
+    return ProbeErrorKind.COMMAND_FAILED, f"`{status.command_line}` exited {status.returncode}: {stderr}"
 
 
 def _says_no_pools(status: CommandResult) -> bool:
@@ -189,7 +226,7 @@ def _with_capacity(
         listing = run([zpool, *args], timeout)
     except CommandError:
         return pools
-    raw.append(_raw(listing))
+    raw.append(listing.raw(PROBE_NAME))
     if listing.returncode != 0:
         return pools
     try:

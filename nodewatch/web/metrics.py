@@ -111,7 +111,7 @@ def _service(status: Status) -> list[Metric]:
         labels=["probe"],
     )
     for probe in status.probes:
-        success.add_metric([probe.name], 0 if probe.outcome is ProbeOutcome.ERROR else 1)
+        success.add_metric([probe.name], 0 if probe.outcome is ProbeOutcome.FAILED else 1)
         duration.add_metric([probe.name], probe.duration_seconds)
     return [info, collected, stale, success, duration]
 

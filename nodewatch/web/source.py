@@ -31,7 +31,7 @@ class Status:
 
     @property
     def failed_probes(self) -> tuple[ProbeResult, ...]:
-        return tuple(probe for probe in self.probes if probe.outcome is ProbeOutcome.ERROR)
+        return tuple(probe for probe in self.probes if probe.outcome is ProbeOutcome.FAILED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,7 +113,9 @@ def test_envelope_dates_and_names_the_node() -> None:
     document = envelope.disks_document(Inventory(), [probe], host="pi-node-1", collected_at=when)
     assert document["host"] == "pi-node-1"
     assert document["collected_at"] == "2026-11-23T12:00:00+00:00"
-    assert document["probes"] == [{"name": "udev", "outcome": "ok", "reason": None, "duration_seconds": 0.0}]
+    assert document["probes"] == [
+        {"name": "udev", "outcome": "ok", "reason": None, "duration_seconds": 0.0, "error_kind": None}
+    ]
 
 
 def test_error_counters_are_quoted_as_zpool_printed_them() -> None:

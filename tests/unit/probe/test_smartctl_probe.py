@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nodewatch.model import Disk, ProbeOutcome, Transport, UsbBridge
+from nodewatch.model import ProbeErrorKind, ProbeOutcome, Transport
+from nodewatch.parse.inventory import SmartTarget
 from nodewatch.probe import smartctl as module
 from nodewatch.probe.run import CommandError, CommandResult
 
@@ -24,34 +25,34 @@ def _replay(name: str):  # type: ignore[no-untyped-def]
     return runner, calls
 
 
-def _failing(message: str):  # type: ignore[no-untyped-def]
+def _failing(kind: ProbeErrorKind, message: str):  # type: ignore[no-untyped-def]
     def runner(argv: list[str], timeout: float) -> CommandResult:
-        raise CommandError(message)
+        raise CommandError(kind, message)
 
     return runner
 
 
 def test_device_type_follows_the_transport() -> None:
-    jms583 = UsbBridge(driver="uas", vendor_id="152d", product_id="0583")
-    assert module.device_type(Disk("/dev/sda", Transport.USB, bridge=UsbBridge(driver="uas"))) == "sat"
-    assert module.device_type(Disk("/dev/sdb", Transport.USB, bridge=jms583)) == "sntjmicron"
-    assert module.device_type(Disk("/dev/nvme0n1", Transport.NVME)) == "nvme"
-    assert module.device_type(Disk("/dev/sdc", Transport.SATA)) == "auto"
-    assert module.device_type(Disk("/dev/mmcblk0", Transport.MMC)) is None
-    assert module.device_type(Disk("/dev/vdb", Transport.VIRTIO)) is None
+    assert module.device_type(SmartTarget("/dev/sda", Transport.USB)) == "sat"
+    assert module.device_type(SmartTarget("/dev/sdb", Transport.USB, "152d:0583")) == "sntjmicron"
+    assert module.device_type(SmartTarget("/dev/nvme0n1", Transport.NVME)) == "nvme"
+    assert module.device_type(SmartTarget("/dev/sdc", Transport.SATA)) == "auto"
+    assert module.device_type(SmartTarget("/dev/mmcblk0", Transport.MMC)) is None
+    assert module.device_type(SmartTarget("/dev/vdb", Transport.VIRTIO)) is None
 
 
 def test_read_smart_asks_without_waking_the_disk() -> None:
     runner, calls = _replay("Hitachi-HDS721050DLE630-usbjmicron-failing")
-    smart, raw = module.read_smart(Disk("/dev/sdc", Transport.USB), runner=runner, timeout=5)
+    smart, raw, error = module.read_smart(SmartTarget("/dev/sdc", Transport.USB), runner=runner, timeout=5)
     assert calls == [["smartctl", "-x", "-j", "-n", "standby", "-d", "sat", "/dev/sdc"]]
     assert smart.available and smart.passed is False
-    assert raw is not None and raw.returncode == 216
+    assert raw is not None and raw.returncode == 216 and raw.probe == "smartctl"
+    assert error is None
 
 
 def test_read_smart_skips_disks_without_smart() -> None:
     runner, calls = _replay("WDC-WD20EFRX-68EUZN0")
-    smart, raw = module.read_smart(Disk("/dev/mmcblk0", Transport.MMC), runner=runner)
+    smart, raw, _error = module.read_smart(SmartTarget("/dev/mmcblk0", Transport.MMC), runner=runner)
     assert calls == []
     assert raw is None
     assert smart.reason == "SD cards and eMMC have no SMART"
@@ -59,37 +60,55 @@ def test_read_smart_skips_disks_without_smart() -> None:
 
 def test_read_smart_turns_a_timeout_into_a_reason() -> None:
     message = "`smartctl -x -j -n standby -d sat /dev/sda` did not finish within 30 s (killed)"
-    smart, _raw = module.read_smart(Disk("/dev/sda", Transport.USB), runner=_failing(message))
+    failing = _failing(ProbeErrorKind.TIMED_OUT, message)
+    smart, _raw, error = module.read_smart(SmartTarget("/dev/sda", Transport.USB), runner=failing)
     assert not smart.available
     assert smart.reason == message
+    assert error is not None and error.kind is ProbeErrorKind.TIMED_OUT
 
 
 def test_read_smart_adds_the_permission_hint() -> None:
     runner, _calls = _replay("this-machine-virtio-vda-sat-open-failed")
-    smart, _raw = module.read_smart(Disk("/dev/vda", Transport.USB), runner=runner)
+    smart, _raw, _error = module.read_smart(SmartTarget("/dev/vda", Transport.USB), runner=runner)
     assert not smart.available
     assert "CAP_SYS_RAWIO" in (smart.reason or "")
 
 
 def test_read_all_reports_a_missing_smartctl_once() -> None:
-    disks = [Disk("/dev/sda", Transport.SATA), Disk("/dev/sdb", Transport.SATA)]
-    smart, raws, result = module.read_all(disks, runner=_failing("smartctl: not found"))
-    assert smart == {}
-    assert raws == ()
-    assert result.outcome is ProbeOutcome.NO_DATA
-    assert result.reason == "smartctl not found (install smartmontools)"
+    disks = [SmartTarget("/dev/sda", Transport.SATA), SmartTarget("/dev/sdb", Transport.SATA)]
+    reading = module.read_all(disks, runner=_failing(ProbeErrorKind.NOT_INSTALLED, "smartctl: not found"))
+    assert reading.value == {}
+    assert reading.raw == ()
+    assert (reading.result.outcome, reading.result.error_kind) == (
+        ProbeOutcome.NO_DATA,
+        ProbeErrorKind.NOT_INSTALLED,
+    )
+    assert reading.result.reason == "smartctl not found (install smartmontools)"
+
+
+def test_read_all_without_smartctl_on_path_asks_no_disk(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    reading = module.read_all([SmartTarget("/dev/sda", Transport.SATA)])
+    assert (reading.value, reading.result.error_kind) == ({}, ProbeErrorKind.NOT_INSTALLED)
 
 
 def test_read_all_marks_timeouts_as_errors() -> None:
     message = "`smartctl …` did not finish within 30 s (killed)"
-    smart, _raws, result = module.read_all([Disk("/dev/sda", Transport.SATA)], runner=_failing(message))
-    assert result.outcome is ProbeOutcome.ERROR
-    assert not smart["/dev/sda"].available
+    failing = _failing(ProbeErrorKind.TIMED_OUT, message)
+    reading = module.read_all([SmartTarget("/dev/sda", Transport.SATA)], runner=failing)
+    assert (reading.result.outcome, reading.result.error_kind) == (
+        ProbeOutcome.FAILED,
+        ProbeErrorKind.TIMED_OUT,
+    )
+    assert reading.value is not None and not reading.value["/dev/sda"].available
 
 
 def test_read_all_on_this_machine_never_raises() -> None:
-    disks = [Disk("/dev/vda", Transport.VIRTIO), Disk("/dev/nonexistent-nodewatch", Transport.SATA)]
-    smart, _raws, result = module.read_all(disks, timeout=20)
-    assert result.outcome in (ProbeOutcome.OK, ProbeOutcome.NO_DATA)
-    if result.outcome is ProbeOutcome.OK:
-        assert not smart["/dev/nonexistent-nodewatch"].available
+    disks = [
+        SmartTarget("/dev/vda", Transport.VIRTIO),
+        SmartTarget("/dev/nonexistent-nodewatch", Transport.SATA),
+    ]
+    reading = module.read_all(disks, timeout=20)
+    assert reading.result.outcome in (ProbeOutcome.OK, ProbeOutcome.NO_DATA)
+    if reading.result.outcome is ProbeOutcome.OK:
+        assert reading.value is not None and not reading.value["/dev/nonexistent-nodewatch"].available

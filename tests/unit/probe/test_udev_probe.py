@@ -6,17 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from nodewatch.config import SmartSettings
-from nodewatch.model import ProbeOutcome
+from nodewatch.model import ProbeErrorKind, ProbeOutcome
 from nodewatch.parse.mounts import mountpoints_by_device, parse_mountinfo
 from nodewatch.probe import udev as module
 
 
 def test_read_block_devices_says_why_without_a_udev_database(tmp_path: Path) -> None:
-    devices, result = module.read_block_devices(tmp_path)
-    assert devices == ()
-    assert result.outcome is ProbeOutcome.NO_DATA
-    assert result.reason == f"no udev database at {tmp_path / 'run' / 'udev'}"
+    reading = module.read_block_devices(tmp_path)
+    assert reading.value == ()
+    assert (reading.result.outcome, reading.result.error_kind) == (
+        ProbeOutcome.NO_DATA,
+        ProbeErrorKind.ABSENT,
+    )
+    assert reading.result.reason == f"no udev database at {tmp_path / 'run' / 'udev'}"
 
 
 def test_read_block_devices_on_this_machine() -> None:
@@ -24,8 +26,9 @@ def test_read_block_devices_on_this_machine() -> None:
         reason = "no /run/udev on this machine (a container without udevd): the live probe cannot run here"
         print(reason)
         pytest.skip(reason)
-    devices, result = module.read_block_devices()
-    assert result.outcome is ProbeOutcome.OK
+    reading = module.read_block_devices()
+    assert reading.result.outcome is ProbeOutcome.OK
+    devices = reading.value or ()
     disks = [device for device in devices if device.devtype == "disk"]
     assert disks, "a machine with udev has at least one block disk"
     assert all(device.devnode and device.devnode.startswith("/dev/") for device in disks)
@@ -43,12 +46,15 @@ def test_mountpoints_by_device_reads_proc_mountinfo() -> None:
 
 
 def test_collect_without_udev_gives_no_inventory_and_says_why(tmp_path: Path) -> None:
-    from nodewatch.probe import disks
+    from nodewatch.config import defaults
+    from nodewatch.probe.collect import read_inventory
 
-    collection = disks.collect(SmartSettings(), root=tmp_path)
-    assert collection.inventory is None
-    assert [probe.name for probe in collection.probes] == ["udev"]
-    assert collection.probes[0].outcome is ProbeOutcome.NO_DATA
+    inventory, results = read_inventory(defaults(), root=tmp_path)
+    assert inventory is None
+    assert [(probe.name, probe.outcome) for probe in results] == [
+        ("udev", ProbeOutcome.NO_DATA),
+        ("smartctl", ProbeOutcome.NO_DATA),
+    ]
 
 
 class _Attributes:

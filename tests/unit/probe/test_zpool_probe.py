@@ -6,8 +6,10 @@ import stat
 import sys
 from pathlib import Path
 
+import pytest
+
 from nodewatch.config import Config, SmartSettings, ZfsSettings, defaults
-from nodewatch.model import ProbeOutcome
+from nodewatch.model import ProbeErrorKind, ProbeOutcome
 from nodewatch.probe.zpool import detect_json_support, read_kstat_state, read_kstat_states, read_pools
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -31,6 +33,12 @@ def config_for(zpool: Path, timeout: float = 5.0, *, smart: bool = True) -> Conf
     )
 
 
+def read(config, **kwargs):
+    """read_pools with the [zfs] settings of `config`: (pool status, result, raw outputs)."""
+    reading = read_pools(config.zfs.zpool_command, config.zfs.timeout_seconds, **kwargs)
+    return reading.value.pool_status, reading.result, list(reading.raw)
+
+
 def test_read_pools_uses_json_on_openzfs_2_3(tmp_path):
     zpool = fake_zpool(
         tmp_path,
@@ -44,11 +52,12 @@ elif args[:2] == ["list", "-j"]:
           '"allocated": {{"value": 40}}, "free": {{"value": 60}}, "capacity": {{"value": 40}}}}}}}}}}')
 """,
     )
-    pools, probe, raw = read_pools(config_for(zpool))
+    pools, probe, raw = read(config_for(zpool))
     assert probe.outcome is ProbeOutcome.OK, probe.reason
     assert pools.source.value == "json"
     assert pools.pools[0].capacity.capacity_percent == 40
-    assert [r.command.split()[1:3] for r in raw] == [["status", "-j"], ["list", "-j"]]
+    assert [r.command.split()[1:3] for r in raw] == [["version"], ["status", "-j"], ["list", "-j"]]
+    assert {r.probe for r in raw} == {"zpool"}
 
 
 def test_read_pools_falls_back_to_P_text_on_older_zfs(tmp_path):
@@ -64,14 +73,14 @@ elif args[0] == "list":
     print("bigdata\\t5905580032\\t316727296\\t5588852736\\t0\\t5")
 """,
     )
-    pools, probe, _raw = read_pools(config_for(zpool))
+    pools, probe, _raw = read(config_for(zpool))
     assert probe.outcome is ProbeOutcome.OK, probe.reason
     pool = pools.pools[0]
     assert (pools.source.value, pool.state, pool.capacity.capacity_percent) == ("text", "DEGRADED", 5)
 
 
 def test_read_pools_without_a_zpool_program_is_no_data(tmp_path):
-    pools, probe, _raw = read_pools(config_for(tmp_path / "no-such-zpool"))
+    pools, probe, _raw = read(config_for(tmp_path / "no-such-zpool"))
     assert pools is None
     assert probe.outcome is ProbeOutcome.NO_DATA
     assert "no zpool program" in probe.reason
@@ -79,26 +88,27 @@ def test_read_pools_without_a_zpool_program_is_no_data(tmp_path):
 
 def test_read_pools_times_out_on_a_hung_zpool(tmp_path):
     zpool = fake_zpool(tmp_path, "time.sleep(30)")
-    pools, probe, _raw = read_pools(config_for(zpool, timeout=1.0))
+    pools, probe, _raw = read(config_for(zpool, timeout=1.0))
     assert pools is None
-    assert probe.outcome is ProbeOutcome.ERROR
-    assert "did not finish within 1 s" in probe.reason
-    assert probe.duration_seconds < 10
+    assert (probe.outcome, probe.error_kind) == (ProbeOutcome.FAILED, ProbeErrorKind.TIMED_OUT)
+    assert "zpool version` did not finish within 1 s" in probe.reason
+    # `zpool version` hung, so `zpool status` would too: it is not tried (one timeout, not two).
+    assert probe.duration_seconds < 1.9
 
 
 def test_read_pools_reports_permission_denied_for_a_program_it_cannot_run(tmp_path):
     zpool = fake_zpool(tmp_path, "print('never')", executable=False)
-    pools, probe, _raw = read_pools(config_for(zpool))
+    pools, probe, _raw = read(config_for(zpool))
     assert pools is None
-    assert probe.outcome is ProbeOutcome.ERROR
+    assert (probe.outcome, probe.error_kind) == (ProbeOutcome.FAILED, ProbeErrorKind.PERMISSION_DENIED)
     assert "permission denied" in probe.reason
 
 
 def test_read_pools_reports_garbage_output(tmp_path):
     zpool = fake_zpool(tmp_path, "print('Segmentation fault? no: just garbage')")
-    pools, probe, _raw = read_pools(config_for(zpool))
+    pools, probe, _raw = read(config_for(zpool))
     assert pools is None
-    assert probe.outcome is ProbeOutcome.ERROR
+    assert (probe.outcome, probe.error_kind) == (ProbeOutcome.FAILED, ProbeErrorKind.BAD_OUTPUT)
     assert "no pool" in probe.reason
 
 
@@ -106,27 +116,46 @@ def test_read_pools_reports_unreadable_json(tmp_path):
     zpool = fake_zpool(
         tmp_path, "print('zfs-2.3.0') if args[0] == 'version' else print('{\"pools\": [truncated')"
     )
-    pools, probe, _raw = read_pools(config_for(zpool))
+    pools, probe, _raw = read(config_for(zpool))
     assert pools is None
     assert "unreadable" in probe.reason and "not JSON" in probe.reason
+    assert probe.error_kind is ProbeErrorKind.BAD_OUTPUT
 
 
-def test_read_pools_without_dev_zfs_is_no_data(tmp_path):
-    # What zpool prints when the module is not loaded (libzfs_init failure), exit 1.
-    zpool = fake_zpool(
-        tmp_path,
-        "sys.stderr.write('The ZFS modules are not loaded.\\n'"
-        " 'Try running \"/sbin/modprobe zfs\" as root to load them.\\n'); sys.exit(1)",
-    )
-    pools, probe, _raw = read_pools(config_for(zpool), dev_zfs=tmp_path / "dev-zfs-absent")
+# What zpool prints when libzfs cannot reach the kernel (libzfs_error_init in OpenZFS
+# lib/libzfs/os/linux/libzfs_util_os.c; "internal error: failed to initialize ZFS library"
+# is ZoL 0.6's zpool_main.c), exit 1.
+NO_ZFS_MESSAGES = (
+    "The ZFS modules are not loaded.\nTry running '/sbin/modprobe zfs' as root to load them.",
+    "/dev/zfs and /proc/self/mounts are required.\nTry running 'udevadm trigger' and 'mount -t proc"
+    " proc /proc' as root.",
+    "The ZFS modules cannot be auto-loaded.\nTry running '/sbin/modprobe zfs' as root to manually load them.",
+    "Failed to initialize the libzfs library.",
+    "internal error: failed to initialize ZFS library",
+)
+
+
+@pytest.mark.parametrize("message", NO_ZFS_MESSAGES)
+def test_an_installed_zpool_without_zfs_is_a_failure_not_no_data(tmp_path, message):
+    zpool = fake_zpool(tmp_path, f"sys.stderr.write({message + chr(10)!r}); sys.exit(1)")
+    dev_zfs = tmp_path / "zfs"
+    dev_zfs.write_text("")  # the message alone tells, whether /dev/zfs is there or not
+    pools, probe, _raw = read(config_for(zpool), dev_zfs=dev_zfs)
     assert pools is None
-    assert probe.outcome is ProbeOutcome.NO_DATA
-    assert "ZFS kernel module not loaded" in probe.reason
+    assert (probe.outcome, probe.error_kind) == (ProbeOutcome.FAILED, ProbeErrorKind.ZFS_UNAVAILABLE)
+    assert "cannot reach ZFS" in probe.reason
+
+
+def test_an_installed_zpool_without_dev_zfs_is_a_failure(tmp_path):
+    zpool = fake_zpool(tmp_path, "sys.stderr.write('something else\\n'); sys.exit(1)")
+    pools, probe, _raw = read(config_for(zpool), dev_zfs=tmp_path / "dev-zfs-absent")
+    assert pools is None
+    assert (probe.outcome, probe.error_kind) == (ProbeOutcome.FAILED, ProbeErrorKind.ZFS_UNAVAILABLE)
 
 
 def test_read_pools_with_no_pools_is_ok_and_empty(tmp_path):
     zpool = fake_zpool(tmp_path, "print('no pools available')")
-    pools, probe, _raw = read_pools(config_for(zpool))
+    pools, probe, _raw = read(config_for(zpool))
     assert probe.outcome is ProbeOutcome.OK
     assert pools.pools == ()
 
@@ -158,11 +187,11 @@ def test_read_pools_reports_permission_denied_on_dev_zfs(tmp_path):
     zpool = fake_zpool(
         tmp_path, "sys.stderr.write('Unable to open /dev/zfs: Permission denied.\\n'); sys.exit(1)"
     )
-    pools, probe, raw = read_pools(config_for(zpool), dev_zfs=dev_zfs)
+    pools, probe, raw = read(config_for(zpool), dev_zfs=dev_zfs)
     assert pools is None
-    assert probe.outcome is ProbeOutcome.ERROR
+    assert (probe.outcome, probe.error_kind) == (ProbeOutcome.FAILED, ProbeErrorKind.PERMISSION_DENIED)
     assert probe.reason.startswith("permission denied reading pools")
-    assert raw[0].returncode == 1
+    assert raw[-1].returncode == 1
 
 
 def test_read_pools_retries_without_P_on_zfs_that_lacks_it(tmp_path):
@@ -179,22 +208,27 @@ else:
     sys.exit(1)
 """,
     )
-    pools, probe, raw = read_pools(config_for(zpool))
+    pools, probe, raw = read(config_for(zpool))
     assert probe.outcome is ProbeOutcome.OK, probe.reason
     assert pools.pools[0].state == "DEGRADED"
-    assert [r.command.split()[1:] for r in raw][:2] == [["status", "-P", "-v"], ["status", "-v"]]
+    assert [r.command.split()[1:] for r in raw][:3] == [["version"], ["status", "-P", "-v"], ["status", "-v"]]
 
 
 def test_read_pools_finds_zpool_on_path(tmp_path, monkeypatch):
     fake_zpool(tmp_path, "print('no pools available')")
     monkeypatch.setenv("PATH", str(tmp_path))
     config = defaults()  # zpool_command = "zpool", looked up in PATH
-    pools, probe, _raw = read_pools(config)
+    pools, probe, _raw = read(config)
     assert (probe.outcome, pools.pools) == (ProbeOutcome.OK, ())
 
 
 def test_read_pools_without_zpool_on_path_is_no_data(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
-    pools, probe, raw = read_pools(defaults())
-    assert (pools, probe.outcome, raw) == (None, ProbeOutcome.NO_DATA, [])
+    pools, probe, raw = read(defaults())
+    assert (pools, probe.outcome, probe.error_kind, raw) == (
+        None,
+        ProbeOutcome.NO_DATA,
+        ProbeErrorKind.NOT_INSTALLED,
+        [],
+    )
     assert probe.reason == "no zpool program ('zpool' not found in PATH)"

@@ -71,7 +71,7 @@ def zoo() -> model.Report:
             model.ProbeResult("zpool", model.ProbeOutcome.OK, duration_seconds=0.21),
             model.ProbeResult("udev", model.ProbeOutcome.OK, duration_seconds=0.05),
             model.ProbeResult(
-                "smartctl", model.ProbeOutcome.ERROR, "smartctl timed out after 30 s", duration_seconds=30.0
+                "smartctl", model.ProbeOutcome.FAILED, "smartctl timed out after 30 s", duration_seconds=30.0
             ),
         ),
     )

@@ -134,7 +134,7 @@ def test_hostile_strings_in_every_field_are_text_on_the_page(build):
             report=report,
             stale=True,
             age_seconds=4000,
-            probes=reports.hostile((model.ProbeResult("zpool", model.ProbeOutcome.ERROR, "hung"),)),
+            probes=reports.hostile((model.ProbeResult("zpool", model.ProbeOutcome.FAILED, "hung"),)),
         ),
         _events(report),
     )
@@ -182,7 +182,7 @@ def test_stale_data_is_marked_with_its_age_and_the_probe_that_failed():
         report=report,
         stale=True,
         age_seconds=3 * 3600 + 5 * 60,
-        probes=(model.ProbeResult("zpool", model.ProbeOutcome.ERROR, "zpool status timed out after 20 s"),),
+        probes=(model.ProbeResult("zpool", model.ProbeOutcome.FAILED, "zpool status timed out after 20 s"),),
     )
     html = _client(FixedSource(status)).get("/").get_data(as_text=True)
     assert "STALE: data is 3 h 5 min old; the latest collection failed (zpool)" in html
@@ -218,7 +218,13 @@ def test_status_api_is_the_diagnose_report_with_guids_as_strings_and_freshness()
         "last_attempt_at": report.snapshot.collected_at.isoformat(),
         "replayed": "demo",
         "latest_probes": [
-            {"name": p.name, "outcome": p.outcome.value, "reason": p.reason, "duration_seconds": 0.0}
+            {
+                "name": p.name,
+                "outcome": p.outcome.value,
+                "reason": p.reason,
+                "duration_seconds": 0.0,
+                "error_kind": None,
+            }
             for p in report.snapshot.probes
         ],
     }
@@ -266,7 +272,7 @@ def test_healthz_is_503_when_stale_and_names_the_age():
     assert fresh.status_code == 200
     assert fresh.get_json()["ok"] is True
     stale = _client(
-        FixedSource(Status(report, True, 1800.0, (model.ProbeResult("zpool", model.ProbeOutcome.ERROR),)))
+        FixedSource(Status(report, True, 1800.0, (model.ProbeResult("zpool", model.ProbeOutcome.FAILED),)))
     ).get("/healthz")
     assert stale.status_code == 503
     assert stale.get_json() == {
