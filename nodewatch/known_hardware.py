@@ -149,3 +149,111 @@ def smr_warning(model: str | None) -> str | None:
                 f" take days, so keep it out of raidz and do not add it as a replacement ({entry.source})"
             )
     return None
+
+
+# ─── which smartctl -d type reaches the drive behind a USB bridge ───────────
+
+DRIVEDB = (
+    "smartmontools drivedb/drivedb.h (github.com/smartmontools/smartmontools,"
+    " commit f1d0da9ce840f9eac637bb89e11aa2980fa2419d)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeSmart:
+    """What smartmontools knows about reaching SMART through one USB bridge."""
+
+    pattern: re.Pattern[str]  # vendor:product, lower-case hex, as drivedb's regular expression
+    chip: str
+    device_type: str | None  # the -d type known to work; None: smartmontools knows none
+    line: int  # where in drivedb.h
+    caution: str | None = None
+
+
+def _bridge(
+    pattern: str, chip: str, device_type: str | None, line: int, caution: str | None = None
+) -> BridgeSmart:
+    return BridgeSmart(re.compile(pattern), chip, device_type, line, caution)
+
+
+_JMS583_RESET = (
+    "on the JMS583's USB-to-SATA variant (same ids) -d sntjmicron issues an ATA hardware reset"
+    " (drivedb.h comment); check that the drive is NVMe first"
+)
+# Most specific first: the first match wins (drivedb's own order within one vendor).
+USB_BRIDGE_SMART: tuple[BridgeSmart, ...] = (
+    _bridge(
+        r"152d:0539", "JMicron JMS539", "sat", 7097, "old firmware (bcdDevice 0x0100) needs -d usbjmicron"
+    ),
+    _bridge(r"152d:0551", "JMicron (port multiplier)", "usbjmicron,x", 7104),
+    _bridge(r"152d:056[1257]", "JMicron JMS561/562/565/567", "sat", 7110),
+    _bridge(r"152d:05(7[789]|80)", "JMicron JMS577/578/579/580", "sat", 7134),
+    _bridge(r"152d:0581", "JMicron JMS581 (USB to SATA and NVMe)", "sntjmicron", 7140, "SATA drives: -d sat"),
+    _bridge(r"152d:0583", "JMicron JMS583 (USB to NVMe)", "sntjmicron", 7152, _JMS583_RESET),
+    _bridge(r"152d:0901", "JMicron JMS578", "sat", 7165),
+    _bridge(r"152d:[19]561", "JMicron JMS561", "sat", 7177),
+    _bridge(r"152d:[01a]576", "JMicron JMS576", "sat", 7183),
+    _bridge(r"152d:2329", "JMicron JM20329", "usbjmicron", 7189),
+    _bridge(r"152d:2336", "JMicron JM20336", "usbjmicron,x", 7195),
+    _bridge(r"152d:233[78]", "JMicron JM20337/8", "usbjmicron", 7201),
+    _bridge(r"152d:2339", "JMicron JM20339", "usbjmicron,x", 7213),
+    _bridge(r"152d:2566", "JMicron JMS566", "usbjmicron,x", 7243),
+    _bridge(r"152d:(2567|2590|3562|3569)", "JMicron JMS567", "sat", 7249),
+    _bridge(r"152d:(578e|a5(78|80)|b567)", "JMicron", "sat", 7273),
+    _bridge(
+        r"152d:[ab]581", "JMicron JMS581 (USB to SATA and NVMe)", "sntjmicron", 7285, "SATA drives: -d sat"
+    ),
+    _bridge(r"152d:a583", "JMicron JMS583 (USB to NVMe)", "sntjmicron", 7291),
+    _bridge(r"174c:236[24]", "ASMedia ASM236x (USB to NVMe)", "sntasmedia", 7312),
+    _bridge(r"174c:2463", "ASMedia ASM2464PD (USB4 to NVMe)", "sntasmedia", 7318),
+    _bridge(r"174c:[0-9a-f]{4}", "ASMedia", "sat", 7324),
+    _bridge(r"0bda:9201", "Realtek RTL9201", "sat", 6846),
+    _bridge(r"(0bda|0dd8):9210", "Realtek RTL9210 (USB to NVMe)", "sntrealtek", 6852),
+    _bridge(r"(0bda|2eb9):9211", "Realtek RTL9211 (USB to NVMe)", "sntrealtek", 6858),
+    _bridge(r"0bda:9220", "Realtek RTL9220 (USB to NVMe)", "sntrealtek", 6870),
+    _bridge(r"2109:0700", "VIA VL700", "sat,12", 7493),
+    _bridge(r"2109:(0561|0701|0711|071[567])", "VIA VL701/711/715/716/717", "sat", 7499),
+    _bridge(
+        r"04b4:6830",
+        "Cypress CY7C68300B/C (AT2LP)",
+        "usbcypress",
+        6237,
+        "revision 0x0001 (AT2) is unsupported",
+    ),
+    _bridge(r"067b:2507", "Prolific PL2507", "usbjmicron,0", 6589),
+    _bridge(r"067b:(2571|277[135])", "Prolific PL2571/2771/2773/2775", "usbprolific", 6595),
+    _bridge(r"067b:3507", "Prolific PL3507", "usbjmicron,p", 6601),
+    _bridge(r"13fd:16[45]0", "Initio", "sat,12", 7064),
+    _bridge(r"0bc2:0503", "Seagate External Drive (Cypress)", "usbcypress", 6821),
+    _bridge(r"0bc2:(3008|50(31|a1))", "Seagate FreeAgent", "sat,12", 6827),
+    _bridge(r"0bc2:aa1a", "Seagate FireCuda Gaming SSD (ASM2364)", "sntasmedia", 6833),
+    _bridge(r"0bc2:[0-9a-f]{4}", "Seagate external drive", "sat", 6839),
+    _bridge(r"1058:0701", "WD My Passport IDE (Cypress)", "usbcypress", 6995),
+    _bridge(r"1058:266e", "Western Digital (ASM236x, NVMe)", "sntasmedia", 7001),
+    _bridge(r"1058:[0-9a-f]{4}", "Western Digital external drive", "sat", 7007),
+    _bridge(r"04e8:(4001|61fb|61fd)", "Samsung Portable SSD T7/T9 (ASM2362)", "sntasmedia", 6270),
+    _bridge(r"04e8:61f5", "Samsung Portable SSD T5", "sat", 6330),
+    _bridge(r"0781:55(a[ef]|bb)", "SanDisk Extreme (ASM2362)", "sntasmedia", 6635),
+    _bridge(r"0634:560[37]", "Crucial X9 Pro/X10", "sntasmedia", 6575),
+    _bridge(r"21c4:(0003|b06a)", "Lexar ES3/E6 (JMicron)", "sntjmicron", 7537),
+    _bridge(r"21c4:b083", "Lexar E300 (Realtek)", "sntrealtek", 7543),
+    _bridge(r"2e8a:0030", "Raspberry Pi USB Flash Drive", "sat,12", 7578),
+    _bridge(r"7825:a2a4", "USB3 to SATA", "sat", 7705),
+    _bridge(r"0402:5621", "ALi M5621", None, 6166),
+    _bridge(r"040d:6204", "VIA VT6204", None, 6173),
+    _bridge(r"05e3:0702", "Genesys Logic GL881E", None, 6555),
+    _bridge(r"0928:000[02]", "Oxford", None, 6718),
+)
+# What smartctl(8) lists for USB bridges it does not know, safest and most common first:
+# SAT with 16-byte then 12-byte commands; the vendor pass-throughs after them.
+USB_TYPES_TO_TRY: tuple[str, ...] = ("sat", "sat,12", "usbjmicron", "usbcypress", "usbprolific", "usbsunplus")
+USB_NVME_TYPES_TO_TRY: tuple[str, ...] = ("sntjmicron", "sntasmedia", "sntrealtek")
+
+
+def bridge_smart(ids: str | None) -> BridgeSmart | None:
+    """Given "vendor:product" of a USB bridge (hex, any case), return what smartmontools
+    knows of reaching SMART through it, or None when drivedb does not list it."""
+    if not ids:
+        return None
+    key = ids.lower()
+    return next((entry for entry in USB_BRIDGE_SMART if entry.pattern.fullmatch(key)), None)

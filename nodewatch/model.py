@@ -247,8 +247,26 @@ class Partition:
 
 
 @dataclass(frozen=True, slots=True)
+class SmartAttribute:
+    """One row of an ATA drive's SMART attribute table."""
+
+    id: int
+    name: str
+    value: int | None = None  # normalised, as the vendor scales it
+    worst: int | None = None
+    threshold: int | None = None  # the vendor's THRESH; the attribute fails at or below it
+    raw: int | None = None  # the first number of the printed raw value (packed fields cut off)
+    raw_string: str = ""
+    prefailure: bool = False  # Pre-fail (P) rather than Old_age
+    when_failed: str = ""  # "now", "past" or "" (smartctl's WHEN_FAILED / FAIL column)
+
+
+@dataclass(frozen=True, slots=True)
 class SmartInfo:
-    """What `smartctl -j` said of one disk, reduced to what nodewatch judges."""
+    """What smartctl (JSON or text) said of one disk, reduced to what nodewatch judges.
+
+    Facts only; the verdict on them is nodewatch/diagnose/smart.py.
+    """
 
     available: bool
     reason: str | None = None  # why not available, or why incomplete
@@ -262,14 +280,31 @@ class SmartInfo:
     firmware: str | None = None
     temperature_celsius: int | None = None
     power_on_hours: int | None = None
-    reallocated_sectors: int | None = None
-    pending_sectors: int | None = None
-    offline_uncorrectable: int | None = None
-    udma_crc_errors: int | None = None
+    reallocated_sectors: int | None = None  # ATA 5
+    pending_sectors: int | None = None  # ATA 197
+    offline_uncorrectable: int | None = None  # ATA 198
+    udma_crc_errors: int | None = None  # ATA 199
     last_self_test: str | None = None
     nvme_critical_warning: int | None = None
     nvme_percentage_used: int | None = None
-    nvme_media_errors: int | None = None
+    nvme_media_errors: int | None = None  # "Media and Data Integrity Errors"
+    protocol: str | None = None  # ATA, NVMe, SCSI
+    source: str = "json"  # json (smartctl -j) or text (plain smartctl output)
+    device: str | None = None  # the device smartctl was asked about (/dev/sdc)
+    reported_uncorrectable: int | None = None  # ATA 187
+    command_timeouts: int | None = None  # ATA 188
+    attributes: tuple[SmartAttribute, ...] = ()
+    temperature_limit_celsius: int | None = None  # the drive's own: SCT op limit, NVMe WCTEMP, SCSI trip
+    temperature_critical_celsius: int | None = None  # SCT absolute limit, NVMe CCTEMP
+    nvme_available_spare: int | None = None  # percent
+    nvme_available_spare_threshold: int | None = None
+    nvme_error_log_entries: int | None = None
+    scsi_grown_defects: int | None = None
+    scsi_uncorrected_errors: int | None = None  # read + write + verify
+    error_log_count: int | None = None  # ATA error log: errors the drive recorded over its life
+    self_test_failures: int | None = None  # failed entries in the self-test log
+    last_self_test_passed: bool | None = None  # None: no self-test logged, or still running
+    bridge_ids: str | None = None  # "152d:0578" when smartctl named a USB bridge it does not know
 
 
 @dataclass(frozen=True, slots=True)

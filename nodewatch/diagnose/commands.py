@@ -77,3 +77,8 @@ def detach(pool: str, device: str | int) -> str:
 def labelclear_then_replace(pool: str, guid: int | str, partition_path: str, disk_path: str) -> str:
     # The costly path: wipes the label so replace accepts the same disk, then a full resilver.
     return both(zpool("labelclear", "-f", partition_path), replace(pool, guid, disk_path))
+
+
+def smartctl(*args: str) -> str:
+    """`smartctl` with its arguments quoted: read-only reads and self-tests only."""
+    return shlex.join(["smartctl", *args])

@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from nodewatch.model import SmartInfo
+from nodewatch.model import SmartAttribute, SmartInfo
 
 # bit → (flag name, what smartctl(8) says it means)
 EXIT_BITS: dict[int, tuple[str, str]] = {
@@ -32,6 +32,8 @@ EXIT_BITS: dict[int, tuple[str, str]] = {
 # ATA attribute ids (the raw values are what matters; see Backblaze's SMART stats).
 ATTR_REALLOCATED = 5
 ATTR_POWER_ON_HOURS = 9
+ATTR_REPORTED_UNCORRECTABLE = 187
+ATTR_COMMAND_TIMEOUT = 188
 ATTR_AIRFLOW_TEMPERATURE = 190
 ATTR_TEMPERATURE = 194
 ATTR_PENDING = 197
@@ -40,6 +42,15 @@ ATTR_UDMA_CRC = 199
 # "Device is in STANDBY mode, exit(2)", "… in STANDBY (OS) mode", "… in SLEEP mode" (ataprint.cpp)
 _LOW_POWER = re.compile(r"Device is in (STANDBY|SLEEP|IDLE)[^,]* mode", re.IGNORECASE)
 _LEADING_INT = re.compile(r"^\s*(\d+)")
+NVME_SELF_TEST_FAILED = frozenset({5, 6, 7})
+# "/dev/sdb: Unknown USB bridge [0x152d:0x0578 (0x214)]" (scsiata.cpp)
+_UNKNOWN_BRIDGE = re.compile(r"Unknown USB bridge \[0x([0-9a-fA-F]{4}):0x([0-9a-fA-F]{4})")
+
+
+def bridge_ids(message: str) -> str | None:
+    """Given a smartctl message, return the vendor:product of an unknown USB bridge it names."""
+    match = _UNKNOWN_BRIDGE.search(message)
+    return f"{match[1].lower()}:{match[2].lower()}" if match else None
 
 
 def exit_flags(returncode: int) -> tuple[str, ...]:
@@ -72,6 +83,8 @@ def parse_smartctl_json(text: str, returncode: int) -> SmartInfo:
     ]
     device = _object(data.get("device"))
     device_type = device.get("type") if isinstance(device.get("type"), str) else None
+    device_name = _text(device.get("name")) or _argv_device(data)
+    bridge = next((ids for ids in map(bridge_ids, messages) if ids), None)
     low_power = next((m for m in messages if _LOW_POWER.search(m)), None)
     if low_power or ("device_open_failed" in flags and "power_mode" in data and not data.get("model_name")):
         return SmartInfo(
@@ -80,6 +93,7 @@ def parse_smartctl_json(text: str, returncode: int) -> SmartInfo:
             device_type=device_type,
             in_standby=True,
             exit_flags=flags,
+            device=device_name,
         )
     has_identity = any(key in data for key in ("model_name", "serial_number", "scsi_model_name"))
     if "command_line_error" in flags or ("device_open_failed" in flags and not has_identity):
@@ -87,11 +101,22 @@ def parse_smartctl_json(text: str, returncode: int) -> SmartInfo:
         if not messages and device_type == "sat":
             # what QEMU's and many cheap bridges do: the SAT pass-through gets no answer
             why = "no ATA identity through -d sat: the USB bridge does not pass SMART commands through"
-        return SmartInfo(available=False, reason=why, device_type=device_type, exit_flags=flags)
+        return SmartInfo(
+            available=False,
+            reason=why,
+            device_type=device_type,
+            exit_flags=flags,
+            device=device_name,
+            bridge_ids=bridge,
+        )
     health = _object(data.get("smart_status"))
     passed = health.get("passed") if isinstance(health.get("passed"), bool) else None
-    attributes = _ata_attributes(data)
+    table = _ata_attributes(data)
+    attributes = {row.id: row.raw for row in table if row.raw is not None}
     nvme = _object(data.get("nvme_smart_health_information_log"))
+    temperature = _object(data.get("temperature"))
+    nvme_limits = _object(data.get("nvme_composite_temperature_threshold"))
+    tests = _self_tests(data)
     reason = None
     if "smart_command_failed" in flags:
         reason = "some SMART commands failed; what could be read is shown"
@@ -120,22 +145,116 @@ def parse_smartctl_json(text: str, returncode: int) -> SmartInfo:
         nvme_critical_warning=_int(nvme.get("critical_warning")),
         nvme_percentage_used=_int(nvme.get("percentage_used")),
         nvme_media_errors=_int(nvme.get("media_errors")),
+        protocol=_text(device.get("protocol")),
+        source="json",
+        device=device_name,
+        reported_uncorrectable=attributes.get(ATTR_REPORTED_UNCORRECTABLE),
+        command_timeouts=command_timeouts(table),
+        attributes=table,
+        temperature_limit_celsius=_int(temperature.get("op_limit_max"))
+        or _int(nvme_limits.get("warning"))
+        or _int(temperature.get("drive_trip")),
+        temperature_critical_celsius=_int(temperature.get("critical_limit_max"))
+        or _int(nvme_limits.get("critical"))
+        or _int(temperature.get("limit_max")),
+        nvme_available_spare=_int(nvme.get("available_spare")),
+        nvme_available_spare_threshold=_int(nvme.get("available_spare_threshold")),
+        nvme_error_log_entries=_int(nvme.get("num_err_log_entries")),
+        scsi_grown_defects=_int(data.get("scsi_grown_defect_list")),
+        scsi_uncorrected_errors=_scsi_uncorrected(data),
+        error_log_count=_error_log_count(data),
+        self_test_failures=tests[0],
+        last_self_test_passed=tests[1],
     )
 
 
-def _ata_attributes(data: dict[str, Any]) -> dict[int, int]:
-    """Attribute id → raw value. Raw values of temperatures and hours pack several fields
-    into one integer (`33 (Min/Max 24/36)`), so the printed string's first number wins."""
-    out: dict[int, int] = {}
+def _ata_attributes(data: dict[str, Any]) -> tuple[SmartAttribute, ...]:
+    """The attribute table. Raw values of temperatures and hours pack several fields into
+    one integer (`33 (Min/Max 24/36)`), so the printed string's first number is the raw."""
+    out: list[SmartAttribute] = []
     for row in _list(_dig(data, "ata_smart_attributes", "table")):
         if not isinstance(row, dict) or not isinstance(row.get("id"), int):
             continue
         raw = _object(row.get("raw"))
-        match = _LEADING_INT.match(str(raw.get("string", "")))
-        value = int(match[1]) if match else _int(raw.get("value"))
-        if value is not None:
-            out[row["id"]] = value
-    return out
+        printed = str(raw.get("string", ""))
+        match = _LEADING_INT.match(printed)
+        flags = _object(row.get("flags"))
+        out.append(
+            SmartAttribute(
+                id=row["id"],
+                name=_text(row.get("name")) or f"Attribute_{row['id']}",
+                value=_int(row.get("value")),
+                worst=_int(row.get("worst")),
+                threshold=_int(row.get("thresh")),
+                raw=int(match[1]) if match else _int(raw.get("value")),
+                raw_string=printed.strip(),
+                prefailure=flags.get("prefailure") is True,
+                when_failed=_when_failed(row.get("when_failed")),
+            )
+        )
+    return tuple(out)
+
+
+def command_timeouts(table: tuple[SmartAttribute, ...]) -> int | None:
+    """Attribute 188. Seagate prints three counters (`0 0 5`, timeouts over 5 s, 7.5 s and
+    in total); the total is the last when they rise, as Scrutiny reads them (scrutiny#522)."""
+    row = next((row for row in table if row.id == ATTR_COMMAND_TIMEOUT), None)
+    if row is None:
+        return None
+    pieces = row.raw_string.split()
+    if len(pieces) == 3 and all(piece.isdigit() for piece in pieces):
+        low, mid, high = (int(piece) for piece in pieces)
+        if low <= mid <= high:
+            return high
+    return row.raw
+
+
+def _when_failed(value: Any) -> str:
+    """smartctl JSON says "now", "past" or ""; its text says FAILING_NOW, In_the_past, -."""
+    text = str(value or "").strip().lower()
+    if text in ("now", "failing_now"):
+        return "now"
+    if text in ("past", "in_the_past"):
+        return "past"
+    return ""
+
+
+def _scsi_uncorrected(data: dict[str, Any]) -> int | None:
+    log = _object(data.get("scsi_error_counter_log"))
+    values = [_int(_dig(log, kind, "total_uncorrected_errors")) for kind in ("read", "write", "verify")]
+    known = [value for value in values if value is not None]
+    return sum(known) if known else None
+
+
+def _error_log_count(data: dict[str, Any]) -> int | None:
+    log = _object(data.get("ata_smart_error_log"))
+    counts = [_int(_dig(log, section, "count")) for section in ("extended", "summary")]
+    known = [count for count in counts if count is not None]
+    return max(known) if known else None
+
+
+def _self_tests(data: dict[str, Any]) -> tuple[int | None, bool | None]:
+    """(failed entries in the self-test log, whether the newest finished test passed)."""
+    log = _object(data.get("ata_smart_self_test_log"))
+    for section in ("extended", "standard"):
+        part = _object(log.get(section))
+        table = [row for row in _list(part.get("table")) if isinstance(row, dict)]
+        if not part:
+            continue
+        failed = _int(part.get("error_count_total"))
+        if failed is None:
+            failed = sum(1 for row in table if _dig(row, "status", "passed") is False)
+        newest = next((row for row in table if isinstance(_dig(row, "status", "passed"), bool)), None)
+        return failed, (_dig(newest, "status", "passed") if newest else None)
+    nvme_table = [row for row in _list(_dig(data, "nvme_self_test_log", "table")) if isinstance(row, dict)]
+    if nvme_table:
+        results = [_int(_dig(row, "self_test_result", "value")) for row in nvme_table]
+        # NVMe 1.4 Figure 209: 0 completed without error; 5 fatal error, 6 failed segment unknown,
+        # 7 one or more segments failed; the others are aborts or unused entries (0xF).
+        failed = sum(1 for value in results if value in NVME_SELF_TEST_FAILED)
+        first = results[0]
+        return failed, (True if first == 0 else False if first in NVME_SELF_TEST_FAILED else None)
+    return None, None
 
 
 def _last_self_test(data: dict[str, Any]) -> str | None:
@@ -157,6 +276,11 @@ def _last_self_test(data: dict[str, Any]) -> str | None:
         kind = _dig(entry, "self_test_code", "string") or "self-test"
         return f"{kind}: {_dig(entry, 'self_test_result', 'string') or '?'}"
     return None
+
+
+def _argv_device(data: dict[str, Any]) -> str | None:
+    argv = [arg for arg in _list(_dig(data, "smartctl", "argv")) if isinstance(arg, str)]
+    return next((arg for arg in reversed(argv) if arg.startswith("/dev/")), None)
 
 
 def _wwn(value: Any) -> str | None:

@@ -1,72 +1,314 @@
-"""SMART: drives that say they are failing, and counters that grew since the last look."""
+"""SMART: the verdict on each drive (diagnose/smart.py) in words, tied to its pool member,
+what got worse since the last reading, and USB bridges that hide SMART."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from nodewatch.diagnose import words
+from nodewatch import known_hardware
+from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context
-from nodewatch.model import Disk, Finding, Severity, SmartInfo
+from nodewatch.diagnose.smart import Advice, Change, Concern, SmartHealth, judge, only_the_link, worsened
+from nodewatch.model import Action, Disk, Finding, Guid, Severity, SmartInfo, Transport
 
-# Counters where any growth means the drive is wearing out (Backblaze's SMART
-# stats single out 5, 187, 188, 197, 198 as failure predictors).
-_SECTOR_COUNTERS = {
-    "reallocated_sectors": "reallocated sectors",
-    "pending_sectors": "sectors pending reallocation",
-    "offline_uncorrectable": "offline-uncorrectable sectors",
-    "nvme_media_errors": "NVMe media errors",
+SEVERITY: dict[SmartHealth, Severity] = {
+    SmartHealth.FAILING: Severity.CRITICAL,
+    SmartHealth.REPLACE_SOON: Severity.WARNING,
+    SmartHealth.CHECK: Severity.WARNING,
+    SmartHealth.WATCH: Severity.INFO,
+    SmartHealth.OK: Severity.INFO,
 }
+# What each concern means, for a person (one or two sentences).
+MEANING: dict[str, str] = {
+    "smart-failing": "The drive's own health check says it is failing: it expects to fail within"
+    " about a day (smartctl's 'FAILED!' wording), or already has.",
+    "smart-attribute-failing": "An attribute the vendor marks as predicting failure has reached the"
+    " vendor's own failure threshold.",
+    "smart-attribute-failed-before": "An attribute reached the vendor's failure threshold once and"
+    " recovered; the drive remembers it.",
+    "smart-bad-sectors": "Sectors the drive could not read reliably: remapped to spares (reallocated),"
+    " waiting to be rewritten (pending), or found unreadable by its own scan (offline-uncorrectable).",
+    "smart-uncorrectable-errors": "Reads or writes whose errors the drive's error correction could not fix:"
+    " data at those places was returned wrong or not at all.",
+    "smart-command-timeouts": "Commands to the drive that never finished: a struggling drive, or a"
+    " flaky power supply, cable or bridge.",
+    "smart-crc-errors": "Data was corrupted on its way between the drive and the computer and resent."
+    " This is the cable, the connector, the backplane or the USB bridge, not the disk surface.",
+    "smart-nvme-critical-warning": "The NVMe drive raised its critical warning flag.",
+    "smart-nvme-worn": "An SSD wears with every write; Percentage Used is how much of its rated"
+    " endurance is used (100 % = all of it; it may go on, but the vendor stops promising).",
+    "smart-media-errors": "The NVMe drive hit errors it could not correct (unrecovered data or"
+    " integrity errors), a sign its flash is failing.",
+    "smart-grown-defects": "The SAS/SCSI drive remapped defective blocks since it left the factory.",
+    "smart-temperature": "The drive is at or above the temperature limit it reports for itself.",
+    "smart-self-test-failed": "A self-test of the drive found a problem (often a sector it could not read).",
+    "smart-error-log": "The drive recorded errors in its ATA error log; they may be old.",
+}
+ADVICE_WORDS: dict[Advice, str] = {
+    Advice.REPLACE: "back up what only it holds and replace it soon",
+    Advice.SELF_TEST: "run a long self-test and read its result",
+    Advice.CABLE: "reseat or change the cable (or the USB bridge, or the port)",
+    Advice.COOLING: "give it airflow (fan, enclosure, spacing)",
+    Advice.WATCH: "watch the number: nodewatch says so if it grows",
+}
+_AUTO_TYPES = frozenset({"ata", "scsi", "nvme", "auto"})
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    pool: str
+    guid: Guid | None
+    name: str
 
 
 def check(context: Context) -> Iterator[Finding]:
-    before = {disk.devnode: disk.smart for disk in context.previous.disks} if context.previous else {}
+    members = _members(context)
+    before = _readings(context.previous.disks) if context.previous else {}
     for disk in context.snapshot.disks:
         smart = disk.smart
-        if not smart or not smart.available:
+        if smart is None:
             continue
-        if smart.passed is False or "disk_failing" in smart.exit_flags:
-            yield _finding(disk, Severity.CRITICAL, "smart-failing", "SMART says the drive is failing")
-        if smart.nvme_critical_warning:
-            yield _finding(
-                disk,
-                Severity.CRITICAL,
-                "smart-nvme-critical-warning",
-                f"NVMe critical warning {smart.nvme_critical_warning:#x}",
-            )
-        bad = [
-            (name, getattr(smart, field)) for field, name in _SECTOR_COUNTERS.items() if getattr(smart, field)
-        ]
-        if bad:
-            listed = ", ".join(f"{value} {name}" for name, value in bad)
-            yield _finding(disk, Severity.WARNING, "smart-bad-sectors", f"the drive reports {listed}")
-        grown = _grown(smart, before.get(disk.devnode))
-        if grown:
-            yield _finding(disk, Severity.WARNING, "smart-worsening", f"since the last look: {grown}")
-        if smart.udma_crc_errors:
-            yield _finding(
-                disk,
-                Severity.INFO,
-                "smart-crc-errors",
-                f"{smart.udma_crc_errors} interface CRC errors (usually the cable or bridge, not the drive)",
-            )
+        member = members.get(disk.devnode)
+        if not smart.available:
+            hidden = _bridge_hides_smart(disk, smart, member)
+            if hidden:
+                yield hidden
+            continue
+        for concern in judge(smart).concerns:
+            yield _concern_finding(disk, smart, concern, member)
+        previous = next((before[key] for key in identity(disk) if key in before), None)
+        changes = worsened(previous, smart)
+        if changes:
+            yield _worsening_finding(disk, smart, changes, member)
 
 
-def _grown(now: SmartInfo, before: SmartInfo | None) -> str:
-    if before is None:
-        return ""
-    grown = []
-    for field, name in _SECTOR_COUNTERS.items():
-        old, new = getattr(before, field), getattr(now, field)
-        if old is not None and new is not None and new > old:
-            grown.append(f"{name} {old} → {new}")
-    return ", ".join(grown)
+def identity(disk: Disk) -> tuple[str, ...]:
+    """Keys that find the same drive in another reading: its serial and WWN (devnodes move)."""
+    smart = disk.smart
+    keys = [f"serial:{value}" for value in (smart.serial if smart else None, disk.serial) if value] + [
+        f"wwn:{value.lower()}" for value in (smart.wwn if smart else None, disk.wwn) if value
+    ]
+    return tuple(keys) or (f"devnode:{disk.devnode}",)
 
 
-def _finding(disk: Disk, severity: Severity, code: str, what: str) -> Finding:
-    return Finding(
-        severity=severity,
-        code=code,
-        summary=f"{disk.devnode} ({disk.model or 'unknown model'}): {what}",
-        detail=f"The disk is {words.describe(disk)}. Back up what it holds; plan its replacement.",
-        disk=words.disk_ref(disk),
+def _readings(disks: tuple[Disk, ...]) -> dict[str, SmartInfo]:
+    out: dict[str, SmartInfo] = {}
+    for disk in disks:
+        if disk.smart is not None and disk.smart.available:
+            for key in identity(disk):
+                out.setdefault(key, disk.smart)
+    return out
+
+
+def _members(context: Context) -> dict[str, Member]:
+    """Devnode → the pool member that disk is (present members, by path or by label)."""
+    out: dict[str, Member] = {}
+    for pool in context.snapshot.pools:
+        for leaf in pool.leaves():
+            disk = context.disk_of_leaf(leaf)
+            if disk is None and leaf.guid is not None and leaf.guid in context.by_label_guid:
+                disk = context.by_label_guid[leaf.guid].disk
+            if disk is not None:
+                out.setdefault(disk.devnode, Member(pool.name, leaf.guid, leaf.name))
+    return out
+
+
+def _device_args(disk: Disk, smart: SmartInfo) -> list[str]:
+    kind = smart.device_type
+    preferred = disk.preferred_by_id()
+    device = preferred.path if preferred else disk.devnode
+    # smartctl finds SATA, SAS and NVMe by itself; through a USB bridge the type must be given again.
+    needed = (
+        kind and kind not in _AUTO_TYPES and (disk.transport is Transport.USB or not kind.startswith("sat"))
     )
+    return (["-d", kind] if kind and needed else []) + [device]
+
+
+def _summary(disk: Disk, what: str, member: Member | None) -> str:
+    where = f", member {member.name} of pool {member.pool}" if member else ""
+    return f"{disk.devnode} ({disk.model or 'unknown model'}{where}): {what}"
+
+
+def _concern_finding(disk: Disk, smart: SmartInfo, concern: Concern, member: Member | None) -> Finding:
+    todo = "; ".join(ADVICE_WORDS[advice] for advice in concern.advice)
+    detail = f"{MEANING[concern.code]} The disk is {words.describe(disk)}."
+    if concern.failure_rate is not None:
+        detail += (
+            f" In Backblaze's fleet, drives with counts like these failed at {concern.failure_rate:.0%}"
+            " a year"
+            " (about 2–3 % for drives without them; Scrutiny's thresholds)."
+        )
+    if member:
+        detail += f" It is member {member.name} of pool {member.pool}."
+    detail += f" What to do: {todo}."
+    return Finding(
+        severity=SEVERITY[concern.health],
+        code=concern.code,
+        summary=_summary(disk, concern.facts, member),
+        detail=detail,
+        pool=member.pool if member else None,
+        vdev_guid=member.guid if member else None,
+        disk=words.disk_ref(disk),
+        evidence=_evidence(smart),
+        actions=tuple(_actions(disk, smart, concern.advice, member)),
+    )
+
+
+def _actions(
+    disk: Disk, smart: SmartInfo, advice: tuple[Advice, ...], member: Member | None
+) -> Iterator[Action]:
+    device = _device_args(disk, smart)
+    if Advice.SELF_TEST in advice:
+        yield Action(
+            command=commands.smartctl("-t", "long", *device),
+            why="Start the drive's long self-test (reads every sector; hours on a large disk; the disk stays"
+            " usable). Afterwards `smartctl -l selftest` shows the result.",
+            check_first="a USB disk may spin down or be reset during the test;"
+            " keep it busy or attach it directly",
+        )
+    if Advice.REPLACE in advice and member:
+        yield Action(
+            command=commands.replace(member.pool, member.guid or member.name, "/dev/disk/by-id/NEW-DISK"),
+            why="After attaching a new disk at least as large: put its by-id name in place of NEW-DISK"
+            " (`nodewatch disks` lists it). ZFS copies the data onto it while this drive still serves reads.",
+            check_first="the new disk is not in use, and is at least as large as this one",
+        )
+    if Advice.CABLE in advice:
+        yield Action(
+            command=commands.smartctl("-A", *device),
+            why="After changing the cable or bridge: read the attributes again; CRC errors never go down,"
+            " but they must stop growing.",
+        )
+
+
+def _evidence(smart: SmartInfo) -> tuple[str, ...]:
+    lines = [f"smartctl ({smart.source}) on {smart.device or 'the disk'}, -d {smart.device_type or 'auto'}"]
+    if smart.passed is not None:
+        lines.append(f"self-assessment: {'PASSED' if smart.passed else 'FAILED'}")
+    lines += [
+        f"#{row.id} {row.name}: value {row.value} worst {row.worst} threshold {row.threshold}"
+        f" raw {row.raw_string}" + (f" failed {row.when_failed}" if row.when_failed else "")
+        for row in smart.attributes
+        if row.id in (5, 187, 188, 197, 198, 199) or row.when_failed
+    ]
+    if smart.exit_flags:
+        lines.append(f"smartctl exit flags: {', '.join(smart.exit_flags)}")
+    return tuple(lines)
+
+
+def _worsening_finding(
+    disk: Disk, smart: SmartInfo, changes: tuple[Change, ...], member: Member | None
+) -> Finding:
+    listed = ", ".join(f"{change.what} {change.before} → {change.now}" for change in changes)
+    link = only_the_link(changes)
+    if link:
+        detail = (
+            "Interface CRC errors grow while the link between drive and computer corrupts data: the cable,"
+            " connector or USB bridge, not the disk surface. Reseat or change it, then watch the count."
+        )
+        advice: tuple[Advice, ...] = (Advice.CABLE,)
+    else:
+        detail = (
+            "A counter that only grows on a wearing drive grew between two readings: the drive is getting"
+            " worse now, whatever its absolute numbers are. Run a long self-test; plan its replacement."
+        )
+        advice = (Advice.SELF_TEST, Advice.REPLACE)
+    if member:
+        detail += f" It is member {member.name} of pool {member.pool}."
+    return Finding(
+        severity=Severity.WARNING,
+        code="smart-worsening",
+        summary=_summary(disk, f"since the last reading: {listed}", member),
+        detail=detail,
+        pool=member.pool if member else None,
+        vdev_guid=member.guid if member else None,
+        disk=words.disk_ref(disk),
+        evidence=_evidence(smart),
+        actions=tuple(_actions(disk, smart, advice, member)),
+    )
+
+
+# ── bridges that hide SMART ─────────────────────────────────────────────────
+
+
+def _bridge_hides_smart(disk: Disk, smart: SmartInfo, member: Member | None) -> Finding | None:
+    """A disk behind a USB bridge whose SMART did not come through: which bridge, which -d type
+    smartmontools knows to work for it, and the command to try."""
+    if smart.in_standby or (disk.transport is not Transport.USB and not smart.bridge_ids):
+        return None
+    reason = smart.reason or ""
+    if any(
+        word in reason
+        for word in ("install smartmontools", "Permission denied", "not permitted", "did not finish")
+    ):
+        return None
+    ids = smart.bridge_ids
+    if not ids and disk.bridge and disk.bridge.vendor_id and disk.bridge.product_id:
+        ids = f"{disk.bridge.vendor_id}:{disk.bridge.product_id}".lower()
+    known = known_hardware.bridge_smart(ids)
+    chip = known_hardware.bridge_chip(*(ids.split(":") if ids else (None, None)))
+    name = (known.chip if known else chip.name if chip else None) or "a bridge smartmontools does not list"
+    device = [(disk.preferred_by_id().path if disk.preferred_by_id() else disk.devnode)]  # type: ignore[union-attr]
+    tried = smart.device_type
+    actions: list[Action] = []
+    if known and known.device_type:
+        works = (
+            f"smartmontools lists -d {known.device_type} as working for this bridge"
+            f" ({known_hardware.DRIVEDB} line {known.line})"
+        )
+        if known.device_type != tried:
+            actions.append(
+                Action(
+                    command=commands.smartctl("-x", "-d", known.device_type, *device),
+                    why=f"Ask through the bridge with the type known to work for it. {works}.",
+                    check_first=known.caution,
+                )
+            )
+        else:
+            works += ", but it did not answer here: the enclosure's firmware may differ or block it"
+    elif known:
+        works = (
+            "smartmontools lists this bridge as passing no SMART through"
+            f" ({known_hardware.DRIVEDB} line {known.line})"
+        )
+    else:
+        works = "smartmontools' drive database does not list this bridge, so no -d type is known to work"
+    if not (known and known.device_type == tried) and not (known and known.device_type is None):
+        for kind in _types_to_try(disk, known, tried):
+            actions.append(
+                Action(
+                    command=commands.smartctl("-x", "-d", kind, *device),
+                    why=f"Try the {kind} pass-through: it only reads; a bridge that does not speak it"
+                    " just fails.",
+                )
+            )
+    detail = (
+        f"The drive sits behind a USB bridge ({name}{', ' + ids if ids else ''}) and SMART did not come"
+        f" through ({reason or 'no answer'}). {works}. Without SMART nodewatch cannot tell whether this"
+        " drive is wearing out. An enclosure that passes SMART through (most JMicron JMS578/ASMedia"
+        " ASM1153 ones do with -d sat), or a SATA port, would let it. -d jmb39x is only for JMB39x RAID"
+        " enclosures: smartctl(8) warns it may overwrite a sector on other devices."
+    )
+    return Finding(
+        severity=Severity.INFO,
+        code="smart-hidden-by-bridge",
+        summary=_summary(
+            disk, f"SMART hidden by its USB bridge {name}{' (' + ids + ')' if ids else ''}", member
+        ),
+        detail=detail,
+        pool=member.pool if member else None,
+        vdev_guid=member.guid if member else None,
+        disk=words.disk_ref(disk),
+        evidence=(f"smartctl -d {tried or 'auto'}: {reason}",) if reason else (),
+        actions=tuple(actions[:4]),
+    )
+
+
+def _types_to_try(disk: Disk, known: known_hardware.BridgeSmart | None, tried: str | None) -> list[str]:
+    nvme = bool(known and known.device_type and known.device_type.startswith("snt")) or "NVMe" in (
+        disk.model or ""
+    )
+    order = known_hardware.USB_NVME_TYPES_TO_TRY if nvme else known_hardware.USB_TYPES_TO_TRY
+    skip = {tried, known.device_type if known else None}
+    return [kind for kind in order if kind not in skip][:3]
