@@ -244,10 +244,6 @@ USB_BRIDGE_SMART: tuple[BridgeSmart, ...] = (
     _bridge(r"05e3:0702", "Genesys Logic GL881E", None, 6555),
     _bridge(r"0928:000[02]", "Oxford", None, 6718),
 )
-# What smartctl(8) lists for USB bridges it does not know, safest and most common first:
-# SAT with 16-byte then 12-byte commands; the vendor pass-throughs after them.
-USB_TYPES_TO_TRY: tuple[str, ...] = ("sat", "sat,12", "usbjmicron", "usbcypress", "usbprolific", "usbsunplus")
-USB_NVME_TYPES_TO_TRY: tuple[str, ...] = ("sntjmicron", "sntasmedia", "sntrealtek")
 
 
 def bridge_smart(ids: str | None) -> BridgeSmart | None:

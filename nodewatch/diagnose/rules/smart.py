@@ -110,7 +110,8 @@ def _members(context: Context) -> dict[str, Member]:
             if disk is None and leaf.guid is not None and leaf.guid in context.by_label_guid:
                 disk = context.by_label_guid[leaf.guid].disk
             if disk is not None:
-                out.setdefault(disk.devnode, Member(pool.name, leaf.guid, leaf.name))
+                name = f"guid {leaf.name}" if leaf.name.isdigit() else leaf.name  # a missing member's
+                out.setdefault(disk.devnode, Member(pool.name, leaf.guid, name))
     return out
 
 
@@ -164,8 +165,10 @@ def _actions(
             command=commands.smartctl("-t", "long", *device),
             why="Start the drive's long self-test (reads every sector; hours on a large disk; the disk stays"
             " usable). Afterwards `smartctl -l selftest` shows the result.",
-            check_first="a USB disk may spin down or be reset during the test;"
-            " keep it busy or attach it directly",
+            check_first="some USB bridges spin the disk down or reset it during the test: keep it busy"
+            " or attach it directly"
+            if disk.transport is Transport.USB
+            else None,
         )
     if Advice.REPLACE in advice and member:
         yield Action(
@@ -234,81 +237,82 @@ def _worsening_finding(
 
 def _bridge_hides_smart(disk: Disk, smart: SmartInfo, member: Member | None) -> Finding | None:
     """A disk behind a USB bridge whose SMART did not come through: which bridge, which -d type
-    smartmontools knows to work for it, and the command to try."""
+    smartmontools knows to work for it, and the read-only commands to try, safest first."""
     if smart.in_standby or (disk.transport is not Transport.USB and not smart.bridge_ids):
         return None
     reason = smart.reason or ""
-    if any(
-        word in reason
-        for word in ("install smartmontools", "Permission denied", "not permitted", "did not finish")
-    ):
+    if any(word in reason for word in _NOT_THE_BRIDGE):
         return None
     ids = smart.bridge_ids
     if not ids and disk.bridge and disk.bridge.vendor_id and disk.bridge.product_id:
         ids = f"{disk.bridge.vendor_id}:{disk.bridge.product_id}".lower()
     known = known_hardware.bridge_smart(ids)
     chip = known_hardware.bridge_chip(*(ids.split(":") if ids else (None, None)))
-    name = (known.chip if known else chip.name if chip else None) or "a bridge smartmontools does not list"
-    device = [(disk.preferred_by_id().path if disk.preferred_by_id() else disk.devnode)]  # type: ignore[union-attr]
+    name = known.chip if known else chip.name if chip else "an unlisted bridge"
+    preferred = disk.preferred_by_id()
+    device = preferred.path if preferred else disk.devnode
     tried = smart.device_type
     actions: list[Action] = []
-    if known and known.device_type:
+    if known and known.device_type and known.device_type != tried:
         works = (
-            f"smartmontools lists -d {known.device_type} as working for this bridge"
-            f" ({known_hardware.DRIVEDB} line {known.line})"
+            f"smartmontools' drive database lists -d {known.device_type} for it"
+            f" ({known_hardware.DRIVEDB}, line {known.line})"
         )
-        if known.device_type != tried:
-            actions.append(
-                Action(
-                    command=commands.smartctl("-x", "-d", known.device_type, *device),
-                    why=f"Ask through the bridge with the type known to work for it. {works}.",
-                    check_first=known.caution,
-                )
+        actions.append(
+            Action(
+                command=commands.smartctl("-x", "-d", known.device_type, device),
+                why=f"Ask through the bridge with the type known to work for it; {works}.",
+                check_first=known.caution,
             )
-        else:
-            works += ", but it did not answer here: the enclosure's firmware may differ or block it"
+        )
+    elif known and known.device_type:
+        works = (
+            f"smartmontools lists -d {known.device_type} for it (drivedb.h line {known.line}), which is what"
+            " failed here: this enclosure's firmware differs or blocks SMART"
+        )
     elif known:
-        works = (
-            "smartmontools lists this bridge as passing no SMART through"
-            f" ({known_hardware.DRIVEDB} line {known.line})"
-        )
+        works = f"smartmontools lists it as passing no SMART through (drivedb.h line {known.line})"
     else:
-        works = "smartmontools' drive database does not list this bridge, so no -d type is known to work"
-    if not (known and known.device_type == tried) and not (known and known.device_type is None):
-        for kind in _types_to_try(disk, known, tried):
-            actions.append(
-                Action(
-                    command=commands.smartctl("-x", "-d", kind, *device),
-                    why=f"Try the {kind} pass-through: it only reads; a bridge that does not speak it"
-                    " just fails.",
-                )
+        works = "smartmontools' drive database does not list it, so no -d type is known to work"
+        actions.append(
+            Action(
+                command="update-smart-drivedb",
+                why="Fetch smartmontools' newest drive database: a newer one may know this bridge, and"
+                " smartctl then picks the right -d type by itself.",
             )
+        )
+    if not (known and known.device_type is None) and tried != "sat,12" and not _nvme_bridge(known):
+        actions.append(
+            Action(
+                command=commands.smartctl("-x", "-d", "sat,12", device),
+                why="SAT with 12-byte commands: the standard pass-through in its older form, which some"
+                " bridges answer when the 16-byte one fails. It only reads.",
+            )
+        )
     detail = (
-        f"The drive sits behind a USB bridge ({name}{', ' + ids if ids else ''}) and SMART did not come"
+        f"The drive is behind a USB bridge ({name}{', ' + ids if ids else ''}) and its SMART did not come"
         f" through ({reason or 'no answer'}). {works}. Without SMART nodewatch cannot tell whether this"
-        " drive is wearing out. An enclosure that passes SMART through (most JMicron JMS578/ASMedia"
-        " ASM1153 ones do with -d sat), or a SATA port, would let it. -d jmb39x is only for JMB39x RAID"
-        " enclosures: smartctl(8) warns it may overwrite a sector on other devices."
+        " drive is wearing out. Older bridges speak vendor pass-throughs (-d usbjmicron, usbcypress,"
+        " usbprolific, usbsunplus; USB-to-NVMe: sntjmicron, sntasmedia, sntrealtek), but smartmontools"
+        " notes some reset or disconnect the drive (drivedb.h: JMS539, JMS583), so try them only while"
+        " no pool uses the disk; never -d jmb39x, which writes through a sector of the disk"
+        " (smartctl(8)). An enclosure with a bridge that passes SMART, or a SATA port, ends the guessing."
     )
     return Finding(
         severity=Severity.INFO,
         code="smart-hidden-by-bridge",
-        summary=_summary(
-            disk, f"SMART hidden by its USB bridge {name}{' (' + ids + ')' if ids else ''}", member
-        ),
+        summary=_summary(disk, f"SMART hidden by its USB bridge ({name}{', ' + ids if ids else ''})", member),
         detail=detail,
         pool=member.pool if member else None,
         vdev_guid=member.guid if member else None,
         disk=words.disk_ref(disk),
         evidence=(f"smartctl -d {tried or 'auto'}: {reason}",) if reason else (),
-        actions=tuple(actions[:4]),
+        actions=tuple(actions),
     )
 
 
-def _types_to_try(disk: Disk, known: known_hardware.BridgeSmart | None, tried: str | None) -> list[str]:
-    nvme = bool(known and known.device_type and known.device_type.startswith("snt")) or "NVMe" in (
-        disk.model or ""
-    )
-    order = known_hardware.USB_NVME_TYPES_TO_TRY if nvme else known_hardware.USB_TYPES_TO_TRY
-    skip = {tried, known.device_type if known else None}
-    return [kind for kind in order if kind not in skip][:3]
+_NOT_THE_BRIDGE = ("install smartmontools", "Permission denied", "not permitted", "did not finish")
+
+
+def _nvme_bridge(known: known_hardware.BridgeSmart | None) -> bool:
+    return bool(known and known.device_type and known.device_type.startswith("snt"))
