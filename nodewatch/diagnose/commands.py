@@ -70,6 +70,10 @@ def status_verbose(pool: str) -> str:
     return zpool("status", "-v", pool)
 
 
+def remove(pool: str, device: str | int) -> str:
+    return zpool("remove", pool, device)
+
+
 def detach(pool: str, device: str | int) -> str:
     return zpool("detach", pool, device)
 

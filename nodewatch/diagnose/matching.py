@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from nodewatch.diagnose.context import Context, Location
 from nodewatch.model import Disk, Vdev
+from nodewatch.parse.by_id_listing import SOURCE as BY_ID_LISTING
 
 
 class Strength(enum.IntEnum):
@@ -116,10 +117,16 @@ def _hint(context: Context, vdev: Vdev, identity: RecordedIdentity) -> Match | N
         if identity.serial and disk.serial and disk.serial != identity.serial:
             continue  # another drive of the same model: a hint would mislead
         if disk.model and _normalise_model(disk.model) == wanted and not _holds_any_zfs_label(disk):
+            # A by-id listing shows no labels: say nothing about them from it.
+            labels = (
+                ""
+                if context.snapshot.inventory and context.snapshot.inventory.source == BY_ID_LISTING
+                else (", with no ZFS label")
+            )
             return Match(
                 Location(disk),
                 Strength.HINT,
-                f"{disk.devnode} is a {disk.model} like the missing member, with no ZFS label:"
+                f"{disk.devnode} is a {disk.model} like the missing member{labels}:"
                 " perhaps the same drive after its label was lost, perhaps another one",
             )
     del vdev

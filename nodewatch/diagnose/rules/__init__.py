@@ -12,6 +12,7 @@ RULES: tuple[str, ...] = (
     "data_errors",
     "imports",
     "members",
+    "replacing",
     "spares",
     "scans",
     "capacity",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context
+from nodewatch.diagnose.platform import commands_for
 from nodewatch.diagnose.replacement import replace_actions
 from nodewatch.diagnose.risk import is_non_redundant, redundancy_words, severity_for
 from nodewatch.diagnose.rules.data_errors import has_data_errors
@@ -124,13 +125,15 @@ def erring_member(context: Context, pool: Pool, placement: Placement) -> Finding
         "Checksum errors alone often come from cables, USB bridges or memory rather than the platters."
     )
     smart_failing = bool(disk and disk.smart and disk.smart.passed is False)
+    platform = commands_for(context.platform)
+    smart_where = "`nodewatch disks`" if platform.linux else "`smartctl -a`"
     actions = [
         Action(
             command=commands.clear(pool.name, member_id(leaf)),
             why="Reset the counters so new errors stand out.",
-            check_first="the device is connected again (`nodewatch disks`) and `dmesg` shows no more resets"
+            check_first=f"the device is connected again and {platform.kernel_log} shows no more resets"
             if gone
-            else "SMART of the disk is fine (`nodewatch disks`) and `dmesg` shows no resets",
+            else f"SMART of the disk is fine ({smart_where}) and {platform.kernel_log} shows no resets",
         ),
         Action(
             command=commands.scrub(pool.name),
@@ -158,3 +161,39 @@ def _as_printed(leaf: Vdev) -> str:
     """The member's row as zpool prints it: counters in zfs_nicenum form (`2.04K`, not 2089)."""
     counters = " ".join(nicenum(n) for n in (leaf.read_errors, leaf.write_errors, leaf.checksum_errors))
     return f"{leaf.name} {leaf.state} {counters} {leaf.note.strip()}".strip()
+
+
+def cache_device(context: Context, pool: Pool, placement: Placement) -> Finding:
+    """An L2ARC device that is missing, faulted or offline: removed and added again, never replaced."""
+    leaf = placement.leaf
+    guid = member_id(leaf)
+    where = context.locate(leaf)
+    return Finding(
+        severity=Severity.WARNING,
+        code="cache-device-unavailable",
+        summary=f"{pool.name}: cache device {leaf.name} is {leaf.state}",
+        detail=f"{redundancy_words(placement)} If it is only disconnected, reconnect it and bring it online."
+        " A dead cache device is not replaced: remove it from the pool, and add a new one as cache when"
+        " there is one (an L2ARC starts empty anyway).",
+        pool=pool.name,
+        vdev_guid=leaf.guid,
+        disk=words.disk_ref(where.disk) if where else None,
+        evidence=(_as_printed(leaf),),
+        actions=(
+            Action(
+                command=commands.online(pool.name, guid),
+                why="After reconnecting it: use it again.",
+                check_first="the device is connected again",
+            ),
+            Action(
+                command=commands.remove(pool.name, guid),
+                why="If it is dead: take it out of the pool (no data is lost; reads go to the pool disks).",
+            ),
+            Action(
+                command=commands.zpool("add", pool.name, "cache", "/dev/disk/by-id/NEW-SSD"),
+                why="Later, to have a cache again: add a new device as cache (its by-id name in place of"
+                " NEW-SSD).",
+                check_first="the new device is unused; it will be overwritten",
+            ),
+        ),
+    )

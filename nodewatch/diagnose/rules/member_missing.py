@@ -6,7 +6,8 @@ from __future__ import annotations
 from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context, Location
 from nodewatch.diagnose.matching import Match, Strength, find_member
-from nodewatch.diagnose.replacement import candidates, replace_actions
+from nodewatch.diagnose.platform import commands_for
+from nodewatch.diagnose.replacement import candidates, listing_only, replace_actions
 from nodewatch.diagnose.risk import redundancy_words, severity_for
 from nodewatch.diagnose.rules import member_moved
 from nodewatch.diagnose.topology import Placement, member_id
@@ -29,7 +30,11 @@ def missing_member(context: Context, pool: Pool, placement: Placement) -> Findin
     if match and match.strength is Strength.DRIVE:
         return _label_lost(context, pool, placement, match, evidence)
 
-    summary = f"{pool.name}: member {guid_text} is {leaf.state} and its disk is not on this node"
+    summary = f"{pool.name}: member {guid_text} is {leaf.state}"
+    if context.has_inventory and not (match and match.strength is Strength.HINT):
+        summary += " and its disk is not on this node"
+    elif not context.has_inventory:
+        summary += " (no disk inventory: whether its disk is here is unknown)"
     detail = [
         f"ZFS cannot open member {guid_text} of {pool.name}"
         + (f" ({words.recorded_as(leaf)})." if words.recorded_as(leaf) else "."),
@@ -37,11 +42,17 @@ def missing_member(context: Context, pool: Pool, placement: Placement) -> Findin
     ]
     if not context.has_inventory:
         detail.append("No disk inventory was given, so nodewatch cannot tell whether the disk is here.")
+    elif listing_only(context):
+        detail.append(
+            "Only a by-id listing was given: it shows names, not sizes, labels or what is in use, so any"
+            " disk offered below needs checking (`lsblk -f`) before a replace."
+        )
     if match and match.strength is Strength.HINT:
         detail.append(f"Hint: {match.evidence}. Check with `zdb -l` before treating it as new.")
     detail.append(
-        "If the disk is only disconnected (cable, USB dock, power), reconnect it and run"
-        " `nodewatch diagnose` again: a reconnected disk needs no full resilver."
+        "If the disk is only disconnected (cable, USB dock, power), reconnect it first"
+        + (" and run `nodewatch diagnose` again" if commands_for(context.platform).linux else "")
+        + ": a reconnected disk needs no full resilver."
     )
     return Finding(
         severity=severity_for(placement),
@@ -58,21 +69,23 @@ def missing_member(context: Context, pool: Pool, placement: Placement) -> Findin
 def _gone_actions(context: Context, pool: Pool, placement: Placement) -> list[Action]:
     # An unused disk that fits is here: the owner has put in a replacement, so
     # replacing onto it comes first. Otherwise reconnecting is the first thing to try.
-    online = _reconnect_then_online(pool, placement)
+    online = _reconnect_then_online(context, pool, placement)
     found = candidates(context, pool, placement) if context.has_inventory else []
     replacements = list(replace_actions(context, pool, placement, found))
-    if found:
+    if found and not listing_only(context):
+        # A by-id listing cannot tell an unused disk from a LUKS or LVM one: reconnect stays first.
         return [*replacements, online]
     return [online, *replacements]
 
 
-def _reconnect_then_online(pool: Pool, placement: Placement) -> Action:
+def _reconnect_then_online(context: Context, pool: Pool, placement: Placement) -> Action:
     # Safe whatever happened: fails harmlessly if the disk is still away.
+    linux = commands_for(context.platform).linux
     return Action(
         command=commands.online(pool.name, member_id(placement.leaf)),
         why="After reconnecting the disk: reopen it; ZFS resilvers only what it missed."
-        " (ZED often does this by itself when the disk comes back at the same path.)",
-        check_first="the disk is connected again and shows in `nodewatch disks`",
+        + (" (ZED often does this by itself when the disk comes back at the same path.)" if linux else ""),
+        check_first="the disk is connected again" + (" and shows in `nodewatch disks`" if linux else ""),
     )
 
 

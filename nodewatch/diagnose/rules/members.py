@@ -11,7 +11,13 @@ from collections.abc import Iterator
 
 from nodewatch.diagnose.context import Context
 from nodewatch.diagnose.pool_state import serves_io
-from nodewatch.diagnose.rules.member_faults import erring_member, faulted_member, offline, unknown_state
+from nodewatch.diagnose.rules.member_faults import (
+    cache_device,
+    erring_member,
+    faulted_member,
+    offline,
+    unknown_state,
+)
 from nodewatch.diagnose.rules.member_missing import missing_member
 from nodewatch.diagnose.topology import placements
 from nodewatch.model import (
@@ -37,7 +43,9 @@ def check(context: Context) -> Iterator[Finding]:
             leaf = placement.leaf
             if placement.parent.type in _SKIP_PARENTS or placement.group is VdevType.SPARES:
                 continue
-            if leaf.not_present or leaf.state in (UNAVAIL, REMOVED):
+            if placement.group is VdevType.CACHE and (leaf.not_present or leaf.state not in HEALTHY_STATES):
+                yield cache_device(context, pool, placement)
+            elif leaf.not_present or leaf.state in (UNAVAIL, REMOVED):
                 yield missing_member(context, pool, placement)
             elif leaf.state == FAULTED:
                 yield faulted_member(context, pool, placement)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from nodewatch.diagnose import commands
 from nodewatch.diagnose.context import Context
 from nodewatch.diagnose.pool_state import serves_io
+from nodewatch.diagnose.progress import works
 from nodewatch.model import ONLINE, Action, Finding, Pool, Scan, ScanFunction, ScanState, Severity
 from nodewatch.words.sizes import rough_duration
 
@@ -20,7 +21,9 @@ def check(context: Context) -> Iterator[Finding]:
         if not serves_io(context, pool):
             continue  # a scan on a suspended or unavailable pool is stalled; pool_down speaks
         if scan.state is ScanState.IN_PROGRESS:
-            yield _in_progress(pool, scan)
+            rebuilding = scan.function in (ScanFunction.RESILVER, ScanFunction.REBUILD)
+            if not (rebuilding and any(works(pool))):  # replacing/spares speak, with the progress
+                yield _in_progress(pool, scan)
             continue
         if pool.state != ONLINE:
             continue  # fix the pool first; a scrub of a degraded pool is not the advice
@@ -55,13 +58,20 @@ def _in_progress(pool: Pool, scan: Scan) -> Finding:
         if scan.function in (ScanFunction.RESILVER, ScanFunction.REBUILD)
         else "Nothing to do; it runs in the background."
     )
+    # A pool that is not ONLINE while it resilvers has less redundancy until it finishes.
+    degraded = pool.state != ONLINE and scan.function in (ScanFunction.RESILVER, ScanFunction.REBUILD)
+    if degraded:
+        detail = (
+            f"{pool.name} is {pool.state} until it finishes: the right action is to wait. "
+            "Do not replace or detach the members being resilvered."
+        )
     return Finding(
-        severity=Severity.INFO,
+        severity=Severity.WARNING if degraded else Severity.INFO,
         code=f"{what}-in-progress",
         summary=summary,
         detail=detail,
         pool=pool.name,
-        evidence=(scan.text,) if scan.text else (),
+        evidence=tuple(scan.text.splitlines()),
     )
 
 

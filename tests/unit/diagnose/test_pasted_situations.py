@@ -148,3 +148,94 @@ def test_counters_are_shown_as_zpool_printed_them():
     erring = [f for f in report.findings if f.code == "member-errors"]
     assert erring and all("4.09K checksum" in f.summary for f in erring)
     assert all("4188" not in f.summary + " ".join(f.evidence) for f in erring)
+
+
+# ─── work in progress: replaces, spares, dRAID ─────────────────────────────
+
+
+def test_a_replace_under_way_says_progress_and_wait_and_suggests_nothing_to_run():
+    report = report_of("zol-0.7-resilver-old-progress-replacing-excerpt.txt")
+    assert codes(report) == ["replace-in-progress"]
+    finding = report.findings[0]
+    assert finding.severity is model.Severity.WARNING
+    assert finding.summary == "storage: sde1 is replacing sde: resilver 0.1% done, about 22 d 19 h to go"
+    assert "wait" in finding.detail and "Do not detach replacing-4" in finding.detail
+    assert finding.actions == ()
+    assert not any(c.startswith(("zpool replace", "zpool detach")) for c in commands(report))
+
+
+def test_a_replace_under_way_beside_a_failing_mirror_side_is_not_critical_catch_all():
+    report = report_of("zol-0.7-resilver-issued-format-offline-too-many-errors-excerpt.txt")
+    assert "pool-unhealthy" not in codes(report)
+    finding = next(f for f in report.findings if f.code == "replace-in-progress")
+    assert "66.5% done" in finding.summary and "1 h 24 min" in finding.summary
+
+
+def test_draid_distributed_spares_standing_in_during_a_replace_are_never_replaced_or_detached():
+    report = report_of("openzfs-2.2.4-draid-nested-spares-table-only.txt")
+    assert codes(report) == ["replace-in-progress"]
+    finding = report.findings[0]
+    assert finding.summary.startswith("tank20: L6 is replacing L6/old")
+    assert "distributed spares draid2-0-0, draid2-0-1 stand in" in finding.detail
+    for command in commands(report):
+        assert "draid2-0-" not in command and "replacing-" not in command and "spare-" not in command
+
+
+def test_a_rebuild_of_a_draid_that_is_degraded_is_a_warning_to_wait_not_a_critical_catch_all():
+    report = report_of("openzfs-2.1-draid3-two-scan-lines-excerpt.txt")
+    assert codes(report) == ["rebuild-in-progress"]
+    finding = report.findings[0]
+    assert finding.severity is model.Severity.WARNING and "wait" in finding.detail
+    assert "93.0% done" in finding.summary
+
+
+def test_a_replace_whose_new_disk_vanished_is_cancelled_by_detaching_that_leaf():
+    report = report_of("zol-0.6.5-raidz2-replacing-missing-was-excerpt.txt")
+    assert codes(report) == ["replace-stalled"]
+    assert commands(report) == ["zpool detach ZFS01 127286639182292558"]
+
+
+def test_a_replace_left_after_its_resilver_detaches_the_old_leaf_never_the_interior_vdev():
+    report = report_of("lab-2.3.2-replacing-after-labelclear.txt")
+    assert codes(report) == ["replace-not-finished"]
+    assert commands(report) == ["zpool detach bigdata 4296869500517908464"]
+
+
+def test_a_spare_still_attached_beside_a_healthy_original_can_be_returned_to_the_spares():
+    report = report_of("truenas-config-only-special-logs-cache-spares-inuse.txt")
+    finding = next(f for f in report.findings if f.code == "spare-still-attached")
+    assert finding.severity is model.Severity.INFO
+    assert finding.actions[0].command == "zpool detach testspare f7c8e925-6ede-4331-8fd3-ee70570772e0"
+
+
+# ─── log and cache devices; platforms ──────────────────────────────────────
+
+
+def test_an_offline_log_device_on_illumos_is_a_warning_that_loses_no_data():
+    report = report_of("smartos-illumos-slices-offline-log.txt")
+    assert codes(report) == ["member-offline"]
+    finding = report.findings[0]
+    assert finding.severity is model.Severity.WARNING
+    assert "separate intent log" in finding.detail and "no data is at risk" in finding.detail
+    assert commands(report) == ["zpool online zones c1t2d0s4"]
+
+
+def test_freebsd_gpt_labels_get_no_linux_only_advice():
+    report = report_of("freebsd-gpt-labels-table-only.txt")
+    text = " ".join(words(f) + " ".join(a.check_first or "" for a in f.actions) for f in report.findings)
+    assert "nodewatch disks" not in text and "journalctl" not in text and "/dev/disk/by-id" not in text
+    assert "`smartctl -a`" in text and "/var/log/messages" in text
+
+
+def test_an_unavailable_cache_device_is_a_warning_removed_and_added_again_never_replaced():
+    # openzfs/zfs#14871 (the cut cache row completed with its two counters: see the header).
+    report = report_of("openzfs-2.1.11-cache-device-unavail-4J-row-completed-SYNTHETIC.txt")
+    assert codes(report) == ["cache-device-unavailable"]
+    finding = report.findings[0]
+    assert finding.severity is model.Severity.WARNING
+    device = "f7a3305b-ce48-11ea-bdee-77fbe5732e17"
+    assert commands(report) == [
+        f"zpool online storage {device}",
+        f"zpool remove storage {device}",
+        "zpool add storage cache /dev/disk/by-id/NEW-SSD",
+    ]

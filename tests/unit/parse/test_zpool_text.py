@@ -63,6 +63,9 @@ POOLS = {
         ("bigdata", "ONLINE", "ZFS-8000-9P", 3, "resilver", "finished", 0)
     ],
     "lab-2.3.2-member-missing-P.txt": [("bigdata", "DEGRADED", "ZFS-8000-4J", 3, "none", "none", 0)],
+    "openzfs-2.1.11-cache-device-unavail-4J-row-completed-SYNTHETIC.txt": [
+        ("storage", "ONLINE", "ZFS-8000-4J", 6, "scrub", "finished", None)
+    ],
     "zol-0.6.0-raidz2-sdX-renumbered-corrupted-data-5E.txt": [
         ("cloud", "UNAVAIL", "ZFS-8000-5E", 4, "none", "none", None)
     ],
