@@ -13,7 +13,7 @@ import textwrap
 from nodewatch.cli import common
 from nodewatch.config import Config
 from nodewatch.model import Report, Severity, Snapshot
-from nodewatch.present import findings as words
+from nodewatch.present import findings
 from nodewatch.present.findings import ActionText, FindingText
 from nodewatch.present.pools import Tone, state_tone
 from nodewatch.present.terminal import safe
@@ -108,7 +108,7 @@ def render(report: Report, *, color: bool, banner: str | None = None) -> str:
     """Given a report, return the human text: pools at a glance, then findings worst first."""
     snapshot = report.snapshot
     lines = []
-    head = f"nodewatch diagnose · {words.heading(snapshot)}"
+    head = f"nodewatch diagnose · {findings.heading(snapshot)}"
     if banner:
         head = f"[{banner}] {head}"
     lines += [common.paint(head, "bold", color), ""]
@@ -116,16 +116,16 @@ def render(report: Report, *, color: bool, banner: str | None = None) -> str:
         state_color = "green" if state_tone(pool.state) is Tone.GOOD else "red"
         lines.append(
             f"  pool {safe(pool.name):<16} {common.paint(safe(pool.state), state_color, color)}"
-            f"  {words.device_count(pool)}" + (f"  {safe(pool.msgid)}" if pool.msgid else "")
+            f"  {findings.device_count(pool)}" + (f"  {safe(pool.msgid)}" if pool.msgid else "")
         )
     if snapshot.disks:
-        lines.append(f"  disks: {words.transport_tally(snapshot.disks)}")
+        lines.append(f"  disks: {findings.transport_tally(snapshot.disks)}")
     lines.append("")
-    if not words.needs_attention(report):
+    if not findings.needs_attention(report):
         lines += [common.paint("  Nothing needs attention.", "green", color), ""]
     for finding in report.findings:
-        lines += _finding_lines(words.finding_text(finding), SEVERITY_COLORS[finding.severity], color)
-    lines.append(words.tally(report))
+        lines += _finding_lines(findings.finding_text(finding), SEVERITY_COLORS[finding.severity], color)
+    lines.append(findings.tally(report))
     return "\n".join(lines) + "\n"
 
 
@@ -162,7 +162,7 @@ def _action_lines(action: ActionText, color: bool) -> list[str]:
     indent = " " * 9
     title = action.title
     if action.destructive:
-        title += common.paint(f" {words.LAST_RESORT}", "red", color)
+        title += common.paint(f" {findings.LAST_RESORT}", "red", color)
     lines = _wrap(f"{title}: {action.why}", indent, indent + "  ")
     if action.check_first:
         lines += _wrap(f"check first: {action.check_first}", indent + "  ", indent + "  ")

@@ -144,14 +144,21 @@ def serial_words(disk: Disk) -> str:
     return "unknown"
 
 
-def smart_words(smart: SmartInfo | None) -> str:
-    """Given what SMART said (None = not asked), return one line for a person."""
+def smart_verdict(smart: SmartInfo | None) -> str:
+    """One word for a badge: 'not read', 'unavailable', 'PASSED', 'FAILED' or 'no verdict'."""
     if smart is None:
         return "not read"
     if not smart.available:
-        return f"unavailable: {smart.reason or 'no reason given'}"
-    verdict = {True: "PASSED", False: "FAILED", None: "no verdict"}[smart.passed]
-    facts = [verdict]
+        return "unavailable"
+    return {True: "PASSED", False: "FAILED", None: "no verdict"}[smart.passed]
+
+
+def smart_words(smart: SmartInfo | None) -> str:
+    """Given what SMART said (None = not asked), return one line for a person."""
+    if smart is None or not smart.available:
+        reason = f": {smart.reason or 'no reason given'}" if smart is not None else ""
+        return smart_verdict(smart) + reason
+    facts = [smart_verdict(smart)]
     counters = [
         ("reallocated", smart.reallocated_sectors),
         ("pending", smart.pending_sectors),
