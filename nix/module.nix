@@ -283,12 +283,16 @@ in
       description = "nodewatch storage and ZFS health monitor";
       wantedBy = [ "multi-user.target" ];
       after = [
-        "network.target"
+        "network-online.target"
+        "systemd-udevd.service"
       ]
       ++ lib.optionals zfsEnabled [
         "zfs-import.target"
         "zfs.target"
       ];
+      # apprise needs the network; nodewatch starts without it and retries.
+      wants = [ "network-online.target" ];
+      environment.PYTHONUNBUFFERED = "1";
       # The zpool of the ZFS that NixOS built for the booted kernel comes first in
       # PATH (the package only appends its own as a fallback).
       path = lib.optional zfsEnabled config.boot.zfs.package;
@@ -296,28 +300,35 @@ in
       serviceConfig = {
         Type = "notify";
         NotifyAccess = "main";
-        WatchdogSec = "5min";
+        WatchdogSec = 120;
+        TimeoutStartSec = 120;
         ExecStart = "${cfg.package}/bin/nodewatch serve --config ${configFile}";
         Restart = "on-failure";
-        RestartSec = "10s";
+        RestartSec = 10;
 
         DynamicUser = true;
         StateDirectory = lib.removePrefix "/var/lib/" stateDirectory;
         StateDirectoryMode = "0700";
+        # Also holds zed.fifo, which the zedlet (run by ZED as root) writes to.
         RuntimeDirectory = "nodewatch";
         RuntimeDirectoryMode = "0755";
         LoadCredential = lib.mkIf (credentials != [ ]) credentials;
 
-        # What the probes need, and nothing more (the same findings as the Debian
-        # unit, nodewatch/service/systemd/nodewatch.service):
-        # - `zpool status` talks to /dev/zfs (mode 0666 on Linux) with read-only
-        #   ioctls: no capability, no root.
-        # - pyudev reads /run/udev/data and listens for uevents on a netlink socket
-        #   (AF_NETLINK below); /sys and /proc/spl/kstat are read only.
-        # - smartctl opens the disks (/dev/sd*, /dev/nvme*: group "disk") and sends
-        #   ATA/SCSI pass-through commands (SG_IO: CAP_SYS_RAWIO) and NVMe admin
-        #   commands (CAP_SYS_ADMIN). Without [smart] it gets neither.
-        # - apprise reaches notification services over the network (AF_INET*).
+        # What the probes need, as measured for the Debian unit
+        # (nodewatch/service/systemd/nodewatch.service, checked in the lab VM by
+        # tests/e2e): the same capabilities, devices, address families and
+        # system calls. The Debian unit runs as root with a bounding set; here a
+        # DynamicUser gets the two capabilities as ambient ones and the disks'
+        # group, which is all the lab found the probes use:
+        # - `zpool status`/`zpool list`: read and write on /dev/zfs (ioctls), no
+        #   capability and no root; the kstats under /proc/spl (so no ProcSubset=pid).
+        # - smartctl on SATA and USB (SAT) disks: CAP_SYS_RAWIO (ATA pass-through
+        #   over SG_IO) and read access to the block devices (group "disk"); without
+        #   CAP_SYS_RAWIO it reads the identity but not the SMART values. NVMe:
+        #   CAP_SYS_ADMIN for the admin commands on kernels before 6.2.
+        # - udev: /run/udev (read) and a netlink socket (AF_NETLINK) for hotplug.
+        # - alerts: apprise over the network (AF_INET, AF_INET6).
+        # With [smart] enabled = false the service gets no capability and no disk.
         SupplementaryGroups = lib.optional smartEnabled "disk";
         CapabilityBoundingSet = lib.optionals smartEnabled [
           "CAP_SYS_RAWIO"
@@ -328,18 +339,20 @@ in
           "CAP_SYS_ADMIN"
         ];
         # The disks and /dev/zfs must be visible, so no PrivateDevices; the device
-        # cgroup lets through only these.
+        # cgroup lets through only these (/dev/zfs exists once the module is
+        # loaded: the unit starts after zfs-import.target).
         PrivateDevices = false;
         DevicePolicy = "closed";
-        # (/dev/zfs exists once the module is loaded: the unit starts after zfs-import.target.)
         DeviceAllow =
           lib.optional zfsEnabled "/dev/zfs rw"
           ++ lib.optionals smartEnabled [
-          "block-sd r"
-          "block-blkext r"
-          "block-mmc r"
-          "char-nvme r"
-        ];
+            "block-sd r"
+            "block-blkext r"
+            "block-nvme r"
+            "block-virtblk r"
+            "block-mmc r"
+            "char-nvme r"
+          ];
 
         NoNewPrivileges = true;
         ProtectSystem = "strict";
@@ -367,7 +380,7 @@ in
         SystemCallArchitectures = "native";
         SystemCallFilter = [
           "@system-service"
-          "~@privileged"
+          "~@privileged @resources @mount @swap @reboot @raw-io"
         ];
         UMask = "0077";
       };

@@ -3,6 +3,7 @@
 {
   lib,
   python3Packages,
+  coreutils,
   zfs,
   smartmontools,
 }:
@@ -77,9 +78,13 @@ python3Packages.buildPythonApplication {
   # The zedlet is package data (inside the wheel); ZED wants it as an
   # executable file of its own, where nix/module.nix links it into /etc/zfs/zed.d.
   # The Debian unit goes along for reference (NixOS writes its own unit).
+  # The zedlet bounds its write with `timeout`: the wrapper puts coreutils in its
+  # PATH, whatever environment ZED gives it.
   postInstall = ''
     install -Dm0555 nodewatch/service/zedlet/all-nodewatch.sh \
       $out/libexec/nodewatch/zed.d/all-nodewatch.sh
+    wrapProgram $out/libexec/nodewatch/zed.d/all-nodewatch.sh \
+      --prefix PATH : ${lib.makeBinPath [ coreutils ]}
     install -Dm0444 nodewatch/service/systemd/nodewatch.service \
       $out/share/nodewatch/systemd/nodewatch.service
     install -Dm0444 config.example.toml $out/share/nodewatch/config.example.toml

@@ -255,6 +255,45 @@ def test_hardening_and_device_access(nixpkgs_lib: Path) -> None:
     assert unit["DevicePolicy"] == "closed"
     assert unit["DeviceAllow"][0] == "/dev/zfs rw"
     assert all(rule.endswith(" r") for rule in unit["DeviceAllow"][1:])
+    assert unit["SystemCallFilter"][0] == "@system-service"
+
+
+def _debian_unit() -> dict[str, list[str]]:
+    """The Debian unit's [Service] settings, each key with every value it is given."""
+    settings: dict[str, list[str]] = {}
+    section = ""
+    path = REPO / "nodewatch" / "service" / "systemd" / "nodewatch.service"
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            section = line
+        elif section == "[Service]" and "=" in line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            settings.setdefault(key, []).append(value)
+    return settings
+
+
+@pytest.mark.skipif(
+    not (REPO / "nodewatch" / "service" / "systemd" / "nodewatch.service").is_file(),
+    reason="the Debian unit has not landed yet (issue #10)",
+)
+def test_the_unit_has_the_debian_units_findings(nixpkgs_lib: Path) -> None:
+    """Capabilities, devices, address families, system calls: what the lab measured for the Debian unit."""
+    debian = _debian_unit()
+    unit = evaluate(nixpkgs_lib, WITH_ZFS)["services"]["nodewatch"]["serviceConfig"]
+
+    def words(values: list[str]) -> list[str]:
+        return sorted(word for value in values for word in value.split())
+
+    assert words(unit["CapabilityBoundingSet"]) == words(debian["CapabilityBoundingSet"])
+    assert sorted(unit["DeviceAllow"]) == sorted(debian["DeviceAllow"])
+    assert words(unit["RestrictAddressFamilies"]) == words(debian["RestrictAddressFamilies"])
+    assert unit["SystemCallFilter"] == debian["SystemCallFilter"]
+    for key in ("Type", "NotifyAccess", "WatchdogSec", "RuntimeDirectory", "DevicePolicy", "ProtectSystem"):
+        assert [str(unit[key])] == debian[key], key
+    assert debian["StateDirectory"] == [unit["StateDirectory"]]
+    for key in ("NoNewPrivileges", "ProtectHome", "PrivateTmp", "MemoryDenyWriteExecute", "RestrictSUIDSGID"):
+        assert unit[key] is True and debian[key] == ["yes"], key
 
 
 def test_without_smart_the_service_gets_no_capability_and_no_disk(nixpkgs_lib: Path) -> None:
@@ -304,10 +343,13 @@ def test_zed_integration_installs_the_zedlet_when_zfs_is_on(nixpkgs_lib: Path) -
     assert result["services"]["nodewatch"]["path"] == []
 
 
-def test_the_package_installs_the_zedlet_where_the_module_links_it() -> None:
-    package = (REPO / "nix" / "package.nix").read_text()
-    assert "$out/libexec/nodewatch/zed.d/all-nodewatch.sh" in package
-    assert "nodewatch/service/zedlet/all-nodewatch.sh" in package
+def test_the_package_installs_the_zedlet_where_the_module_links_it(flake: dict[str, Any]) -> None:
+    install = flake["postInstall"]
+    assert "install -Dm0555 nodewatch/service/zedlet/all-nodewatch.sh" in install
+    assert "$out/libexec/nodewatch/zed.d/all-nodewatch.sh" in install
+    # The zedlet finds `timeout` whatever PATH ZED gives it.
+    assert "wrapProgram $out/libexec/nodewatch/zed.d/all-nodewatch.sh" in install
+    assert "-coreutils-9.8/bin" in install
 
 
 def test_a_disabled_module_produces_nothing(nixpkgs_lib: Path) -> None:
@@ -442,7 +484,7 @@ def test_flake_package_matches_pyproject(flake: dict[str, Any]) -> None:
         requirement.split(">")[0].split("=")[0].split("<")[0].strip().lower()
         for requirement in pyproject["project"]["dependencies"]
     }
-    assert wanted <= set(flake["dependencies"])
+    assert set(flake["dependencies"]) == wanted
     assert flake["meta"]["mainProgram"] == "nodewatch"
     assert flake["meta"]["license"]["spdxId"] == "MIT"
     assert {"x86_64-linux", "aarch64-linux"} <= set(flake["meta"]["platforms"])
