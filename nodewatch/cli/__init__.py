@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"nodewatch {__version__}")
     parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log what is done (commands run, probes) to stderr"
+    )
+    parser.add_argument(
         "--config",
         type=Path,
         default=None,
@@ -59,8 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return EXIT_UNKNOWN
+    from nodewatch import log
     from nodewatch.cli.common import UserError
     from nodewatch.present.terminal import safe
+
+    log.setup(verbose=args.verbose)
 
     try:
         return int(_module(args.command).run(args))

@@ -190,7 +190,15 @@ def _run(
 
     def work(probe: Probe) -> None:
         try:
-            done[probe.name] = probe.read(context)
+            done[probe.name] = reading = probe.read(context)
+            result = reading.result
+            log.debug(
+                "probe %s: %s%s in %.3f s",
+                probe.name,
+                result.outcome.value,
+                f" ({result.error_kind.value}: {result.reason})" if result.error_kind else "",
+                result.duration_seconds,
+            )
         except Exception as err:  # a bug in a probe must not take the pass down
             log.exception("probe %s raised", probe.name)
             reason = f"probe raised {type(err).__name__}: {err}"

@@ -92,9 +92,10 @@ def run(argv: list[str] | tuple[str, ...], timeout: float) -> CommandResult:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(process)
-        log.warning("`%s` did not finish within %g s: killed its process group", command_line, timeout)
+        within = f"{round(timeout, 1):g} s"
+        log.info("`%s` did not finish within %s: killed its process group", command_line, within)
         raise CommandError(
-            ProbeErrorKind.TIMED_OUT, f"`{command_line}` did not finish within {timeout:g} s (killed)"
+            ProbeErrorKind.TIMED_OUT, f"`{command_line}` did not finish within {within} (killed)"
         ) from None
     except BaseException:  # KeyboardInterrupt, a thread torn down: leave nothing behind
         _kill_group(process)
