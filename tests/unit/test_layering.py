@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "nodewatch"
 LAYERS: tuple[frozenset[str], ...] = (
     # What every layer shares; words/ is the vocabulary rules and outputs both use.
     frozenset(
-        {"__init__", "model", "config", "known_hardware", "zfs_features", "serialize", "words", "demo"}
+        {"__init__", "model", "config", "log", "known_hardware", "zfs_features", "serialize", "words", "demo"}
     ),
     frozenset({"parse"}),
     frozenset({"probe", "replay"}),

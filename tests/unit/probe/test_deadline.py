@@ -31,7 +31,9 @@ marker, pids = {marker!r}, {pids!r}
 def note(role):
     with open(os.path.join(pids, f"{{role}}-{{os.getpid()}}"), "w") as f:
         f.write(marker)
-grandchild = "import os,time; open(os.path.join({pids!r}, 'grandchild-%d' % os.getpid()), 'w'); time.sleep(300)"
+grandchild = (
+    "import os,time; open(os.path.join({pids!r}, 'grandchild-%d' % os.getpid()), 'w'); time.sleep(300)"
+)
 child = (
     "import subprocess,sys,os,time; open(os.path.join({pids!r}, 'child-%d' % os.getpid()), 'w');"
     f"subprocess.Popen([sys.executable, '-c', {{grandchild!r}}, {{marker!r}}]); time.sleep(300)"
