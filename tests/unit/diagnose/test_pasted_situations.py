@@ -239,3 +239,22 @@ def test_an_unavailable_cache_device_is_a_warning_removed_and_added_again_never_
         f"zpool remove storage {device}",
         "zpool add storage cache /dev/disk/by-id/NEW-SSD",
     ]
+
+
+# ─── lab scenario 8: a raidz on /dev/sdX whose disks came back on other ports ───
+
+
+@pytest.mark.parametrize("flavour", ["zfs23", "zfs21"])
+def test_a_raidz_on_sdx_that_openzfs_reimported_by_itself_is_said_to_be_fine_with_by_id_advice(flavour):
+    # Recorded on both flavours: at boot the pool imported ONLINE from the new names by itself.
+    from tests.support.recordings import lab_snapshot
+
+    snapshot = lab_snapshot("sdx-renumbered", flavour, "02-renumbered")
+    pool = snapshot.pools[0]
+    assert pool.state == "ONLINE" and all(leaf.state == "ONLINE" for leaf in pool.leaves())
+    report = diagnose(snapshot)
+    assert report.exit_status == 1
+    assert codes(report) == ["unstable-device-path"]
+    assert (
+        report.findings[0].actions[0].command == "zpool export tank && zpool import -d /dev/disk/by-id tank"
+    )
