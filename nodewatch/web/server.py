@@ -57,7 +57,7 @@ class WebServer:
 
         def stop() -> None:
             for channel in list(self.server._map.values()):
-                channel.handle_close()
+                channel.close()
 
         self.server.trigger.pull_trigger(stop)
         self.thread.join(timeout=5)

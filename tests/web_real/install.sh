@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The Debian packages the web tests drive, installed only when missing:
+#   chromium, chromium-driver  the page in a real browser (tests/web_real/test_browser.py)
+#   prometheus                 promtool and a real Prometheus scraping nodewatch (tests/web_real/test_prometheus.py)
+set -euo pipefail
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+{ command -v prometheus >/dev/null && command -v promtool >/dev/null; } || missing+=(prometheus)
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "web tier: chromium, chromedriver, prometheus and promtool are installed"
+    exit 0
+fi
+sudo=""
+if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+# The tests start their own Prometheus on loopback: keep the package's service from starting
+# (it would listen on :9090 on every interface) while it is installed.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod 0755 "$policy"
+    trap '$sudo rm -f "$policy"' EXIT
+fi
+echo "web tier: apt-get install ${missing[*]}"
+$sudo apt-get update -qq
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ -d /run/systemd/system ] && systemctl is-enabled prometheus >/dev/null 2>&1; then
+    $sudo systemctl disable --now prometheus || true
+fi
