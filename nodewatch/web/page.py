@@ -34,7 +34,14 @@ from nodewatch.present.pools import Tone, describe_scan, space_words, state_tone
 from nodewatch.present.terminal import safe
 from nodewatch.web.metrics import node_time_to_utc
 from nodewatch.web.source import Event, Status
-from nodewatch.words.disks import TRANSPORTS, bridge_driver, bridge_ids, naming_explanation, smart_words
+from nodewatch.words.disks import (
+    TRANSPORTS,
+    bridge_driver,
+    bridge_ids,
+    naming_explanation,
+    smart_verdict,
+    smart_words,
+)
 from nodewatch.words.sizes import decimal_size, rough_duration
 
 VERDICTS = {0: "ok", 1: "warning", 2: "critical", 3: "unknown"}
@@ -307,11 +314,8 @@ def disk_anchor(disk: Disk) -> str:
 
 def _disk(disk: Disk, snapshot: Snapshot) -> DiskView:
     smart = disk.smart
-    verdict, smart_css, temperature = "not read", "unknown", None
-    if smart is not None and not smart.available:
-        verdict = "unavailable"
-    elif smart is not None:
-        verdict = {True: "PASSED", False: "FAILED", None: "no verdict"}[smart.passed]
+    smart_css, temperature = "unknown", None
+    if smart is not None and smart.available:
         smart_css = {True: "ok", False: "critical", None: "unknown"}[smart.passed]
         if smart.temperature_celsius is not None:
             temperature = f"{smart.temperature_celsius} °C"
@@ -342,7 +346,7 @@ def _disk(disk: Disk, snapshot: Snapshot) -> DiskView:
         bridge=safe(bridge) if bridge else None,
         size=decimal_size(disk.size_bytes) if disk.size_bytes else None,
         pools=tuple(safe(pool) for pool in pools),
-        smart_verdict=verdict,
+        smart_verdict=smart_verdict(smart),
         smart_css=smart_css,
         temperature=temperature,
         smart_line=safe(smart_words(smart)) if smart is not None or expected else "",
