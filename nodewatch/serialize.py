@@ -11,6 +11,7 @@ import dataclasses
 import enum
 import types
 import typing
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -28,14 +29,25 @@ class DecodeError(ValueError):
         self.path = path
         self.reason = reason
 
+    def within(self, part: str) -> DecodeError:
+        """The same error seen from one level up: `part` (a field, a key or `[3]`) comes first."""
+        if not self.path:
+            return DecodeError(part, self.reason)
+        joiner = "" if self.path.startswith("[") else "."
+        return DecodeError(f"{part}{joiner}{self.path}", self.reason)
+
+
+# Each model class gets its encoder and decoder built once, from its type hints,
+# and cached: replaying a snapshot then costs a few times its json.loads, not
+# a reading of the hints for every value (bench/bench_replay_json.py).
+Encoder = Callable[[Any], Any]
+Decoder = Callable[[Any], Any]
+
 
 def to_data(value: Any) -> Any:
     """Given a model value, return plain JSON-ready data."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        hints = _hints(type(value))
-        return {
-            f.name: _encode_field(getattr(value, f.name), hints[f.name]) for f in dataclasses.fields(value)
-        }
+        return _dataclass_encoder(type(value))(value)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime):
@@ -52,23 +64,10 @@ def from_data(cls: type[T], data: Any, path: str = "") -> T:
 
     Raise DecodeError naming the path of the first field that does not fit.
     """
-    return typing.cast(T, _decode(cls, data, path))
-
-
-def _encode_field(value: Any, hint: Any) -> Any:
-    if value is not None and _is_guid(hint):
-        return str(value)
-    return to_data(value)
-
-
-def _is_guid(hint: Any) -> bool:
-    if hint is model.Guid:
-        return True
-    return _is_union(hint) and model.Guid in typing.get_args(hint)
-
-
-def _is_union(hint: Any) -> bool:
-    return typing.get_origin(hint) in (typing.Union, types.UnionType)
+    try:
+        return typing.cast(T, _decoder(typing.cast(Any, cls))(data))
+    except DecodeError as err:
+        raise err.within(path) if path else err from None
 
 
 @cache
@@ -76,65 +75,274 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls, vars(model))
 
 
-def _decode(hint: Any, data: Any, path: str) -> Any:
-    if hint is Any:
-        return data
+def _is_union(hint: Any) -> bool:
+    return typing.get_origin(hint) in (typing.Union, types.UnionType)
+
+
+# --- encoding ---------------------------------------------------------------
+
+
+@cache
+def _dataclass_encoder(cls: type) -> Encoder:
+    # Built on first use, not here: a Vdev holds Vdevs, so its encoder asks for itself.
+    fields: tuple[tuple[str, Encoder], ...] = ()
+
+    def encode(value: Any) -> dict[str, Any]:
+        nonlocal fields
+        if not fields:
+            hints = _hints(cls)
+            fields = tuple((f.name, _field_encoder(hints[f.name])) for f in dataclasses.fields(cls))
+        return {name: encode_field(getattr(value, name)) for name, encode_field in fields}
+
+    return encode
+
+
+def _field_encoder(hint: Any) -> Encoder:
+    # GUIDs become decimal strings where a field holds one (JavaScript loses precision past 2**53).
+    if hint is model.Guid or (_is_union(hint) and model.Guid in typing.get_args(hint)):
+        return lambda value: None if value is None else str(value)
+    return _encoder(hint)
+
+
+@cache
+def _encoder(hint: Any) -> Encoder:
+    if hint in (str, int, float, bool, type(None)):
+        return _same
     if _is_union(hint):
         options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-        if data is None:
-            if len(options) == len(typing.get_args(hint)):
-                raise DecodeError(path, "must not be null")
-            return None
-        return _decode(options[0], data, path)
-    if hint is model.Guid:
-        try:
-            return model.Guid(int(data))
-        except (TypeError, ValueError):
-            raise DecodeError(path, f"not a guid: {data!r}") from None
+        if len(options) == 1:
+            encode_option = _encoder(options[0])
+            return lambda value: None if value is None else encode_option(value)
+        return to_data
     origin = typing.get_origin(hint)
     if origin is tuple:
-        if not isinstance(data, list):
-            raise DecodeError(path, f"expected a list, got {type(data).__name__}")
-        (item_hint, _ellipsis) = typing.get_args(hint)
-        return tuple(_decode(item_hint, item, f"{path}[{i}]") for i, item in enumerate(data))
+        encode_item = _encoder(typing.get_args(hint)[0])
+        return lambda value: [encode_item(item) for item in value]
     if origin is dict:
-        if not isinstance(data, dict):
-            raise DecodeError(path, f"expected an object, got {type(data).__name__}")
-        _key_hint, value_hint = typing.get_args(hint)
-        return {key: _decode(value_hint, item, f"{path}.{key}") for key, item in data.items()}
+        encode_value = _encoder(typing.get_args(hint)[1])
+        return lambda value: {str(key): encode_value(item) for key, item in value.items()}
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return _decode_dataclass(hint, data, path)
+        return _dataclass_encoder(hint)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        try:
-            return hint(data)
-        except ValueError:
-            raise DecodeError(path, f"unknown {hint.__name__} {data!r}") from None
+        return lambda value: value.value
     if hint is datetime:
+        return lambda value: value.isoformat()
+    return to_data  # anything else: by the value's own type
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+# --- decoding ---------------------------------------------------------------
+# A decoder raises DecodeError with the path below it; each level adds its own
+# part on the way out, so no path is built for data that fits.
+
+
+@cache
+def _decoder(hint: Any) -> Decoder:
+    if hint is Any:
+        return _same
+    if _is_union(hint):
+        return _union_decoder(hint)
+    if hint is model.Guid:
+        return _decode_guid
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        return _tuple_decoder(_decoder(typing.get_args(hint)[0]))
+    if origin is dict:
+        return _dict_decoder(_decoder(typing.get_args(hint)[1]))
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _dataclass_decoder(hint)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return _enum_decoder(hint)
+    if hint is datetime:
+        return _decode_datetime
+    if hint is float:
+        return _decode_float
+    if hint in (str, int, bool):
+        return _scalar_decoder(hint)
+    raise TypeError(f"serialize cannot decode into {hint!r}")
+
+
+def _union_decoder(hint: Any) -> Decoder:
+    options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+    decode_option = _decoder(options[0])
+    if len(options) == len(typing.get_args(hint)):  # no None among them
+
+        def decode_required(data: Any) -> Any:
+            if data is None:
+                raise DecodeError("", "must not be null")
+            return decode_option(data)
+
+        return decode_required
+    return lambda data: None if data is None else decode_option(data)
+
+
+def _tuple_decoder(decode_item: Decoder) -> Decoder:
+    def decode(data: Any) -> tuple[Any, ...]:
+        if type(data) is not list:
+            raise DecodeError("", f"expected a list, got {type(data).__name__}")
         try:
-            return datetime.fromisoformat(data)
-        except (TypeError, ValueError):
-            raise DecodeError(path, f"not an ISO 8601 time: {data!r}") from None
-    if hint is float and isinstance(data, int) and not isinstance(data, bool):
-        return float(data)
-    if hint in (str, int, float, bool):
-        if type(data) is not hint:
-            raise DecodeError(path, f"expected {hint.__name__}, got {type(data).__name__}")
-        return data
-    raise DecodeError(path, f"cannot decode into {hint!r}")
+            return tuple([decode_item(item) for item in data])
+        except DecodeError as err:
+            raise err.within(f"[{_failed_at(decode_item, data)}]") from None
+
+    return decode
 
 
-def _decode_dataclass(cls: type, data: Any, path: str) -> Any:
-    if not isinstance(data, dict):
-        raise DecodeError(path, f"expected an object, got {type(data).__name__}")
+def _failed_at(decode_item: Decoder, data: list[Any]) -> int:
+    """The index of the first item that does not decode (only asked after one failed)."""
+    for index, item in enumerate(data):
+        try:
+            decode_item(item)
+        except DecodeError:
+            return index
+    return len(data)
+
+
+def _dict_decoder(decode_value: Decoder) -> Decoder:
+    def decode(data: Any) -> dict[str, Any]:
+        if type(data) is not dict:
+            raise DecodeError("", f"expected an object, got {type(data).__name__}")
+        result = {}
+        for key, item in data.items():
+            try:
+                result[key] = decode_value(item)
+            except DecodeError as err:
+                raise err.within(key) from None
+        return result
+
+    return decode
+
+
+def _dataclass_decoder(cls: type) -> Decoder:
+    # Written on first use, not here: a Vdev holds Vdevs, so its decoder asks for itself.
+    written: Decoder | None = None
+
+    def decode(data: Any) -> Any:
+        nonlocal written
+        if written is None:
+            written = _write_dataclass_decoder(cls)
+        return written(data)
+
+    return decode
+
+
+def _write_dataclass_decoder(cls: type) -> Decoder:
+    """Write the decoder of one dataclass as straight-line Python, as dataclasses writes
+    __init__: a field at a time, scalar type checks inline, no loop over the fields."""
     hints = _hints(cls)
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise DecodeError(path, f"unknown field(s) {', '.join(unknown)}")
-    kwargs = {}
-    for f in dataclasses.fields(cls):
-        if f.name in data:
-            kwargs[f.name] = _decode(hints[f.name], data[f.name], f"{path}.{f.name}".lstrip("."))
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise DecodeError(path, f"missing field {f.name}")
-    return cls(**kwargs)
+    fields = dataclasses.fields(cls)
+    scope: dict[str, Any] = {
+        "DecodeError": DecodeError,
+        "MISSING": dataclasses.MISSING,
+        "cls": cls,
+        "known": frozenset(f.name for f in fields),
+        "required": [f.name for f in fields if _required(f)],
+        "wrong": _wrong_type,
+    }
+    body = [
+        "def decode(data):",
+        "    if type(data) is not dict:",
+        "        raise wrong('an object', data)",
+        "    if not known.issuperset(data):",
+        "        raise DecodeError('', f\"unknown field(s) {', '.join(sorted(set(data) - known))}\")",
+        "    for name in required:",
+        "        if name not in data:",
+        "            raise DecodeError('', f'missing field {name}')",
+        "    at = ''",
+        "    try:",
+    ]
+    for index, f in enumerate(fields):
+        value = f"v{index}"
+        body.append(f"        at = {f.name!r}")
+        if _required(f):
+            body.append(f"        {value} = data[{f.name!r}]")
+            indent = "        "
+        else:
+            scope[f"default{index}"] = f.default_factory if f.default is dataclasses.MISSING else f.default
+            call = "()" if f.default is dataclasses.MISSING else ""
+            body += [
+                f"        {value} = data.get({f.name!r}, MISSING)",
+                f"        if {value} is MISSING:",
+                f"            {value} = default{index}{call}",
+                "        else:",
+            ]
+            indent = "            "
+        body += [indent + line for line in _convert(hints[f.name], value, index, scope)]
+    body += [
+        "    except DecodeError as err:",
+        "        raise err.within(at) from None",
+        "    return cls(" + ", ".join(f"{f.name}=v{i}" for i, f in enumerate(fields)) + ")",
+    ]
+    exec("\n".join(body), scope)  # noqa: S102 — our own code, written from the model's hints
+    return typing.cast(Decoder, scope["decode"])
+
+
+def _convert(hint: Any, value: str, index: int, scope: dict[str, Any]) -> list[str]:
+    """Lines that check (and convert) one field's value in place."""
+    optional = _is_union(hint) and type(None) in typing.get_args(hint)
+    options = [arg for arg in typing.get_args(hint) if arg is not type(None)] if optional else [hint]
+    if len(options) == 1 and options[0] in (str, int, bool):
+        kind = options[0].__name__
+        test = f"type({value}) is not {kind}"
+        test = f"{value} is not None and {test}" if optional else test
+        return [f"if {test}:", f"    raise wrong({kind!r}, {value})"]
+    scope[f"decode{index}"] = _decoder(hint)
+    return [f"{value} = decode{index}({value})"]
+
+
+def _required(f: dataclasses.Field[Any]) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+def _wrong_type(expected: str, data: Any) -> DecodeError:
+    return DecodeError("", f"expected {expected}, got {type(data).__name__}")
+
+
+def _enum_decoder(cls: type[enum.Enum]) -> Decoder:
+    members = {member.value: member for member in cls}
+
+    def decode(data: Any) -> enum.Enum:
+        try:
+            return members[data]
+        except (KeyError, TypeError):
+            pass
+        try:
+            return cls(data)  # the enum's own _missing_: names that older snapshots wrote
+        except (ValueError, TypeError):
+            raise DecodeError("", f"unknown {cls.__name__} {data!r}") from None
+
+    return decode
+
+
+def _scalar_decoder(kind: type) -> Decoder:
+    def decode(data: Any) -> Any:
+        if type(data) is not kind:
+            raise DecodeError("", f"expected {kind.__name__}, got {type(data).__name__}")
+        return data
+
+    return decode
+
+
+def _decode_float(data: Any) -> float:
+    if type(data) is float:
+        return data
+    if type(data) is int:
+        return float(data)
+    raise DecodeError("", f"expected float, got {type(data).__name__}")
+
+
+def _decode_guid(data: Any) -> model.Guid:
+    try:
+        return model.Guid(int(data))
+    except (TypeError, ValueError):
+        raise DecodeError("", f"not a guid: {data!r}") from None
+
+
+def _decode_datetime(data: Any) -> datetime:
+    try:
+        return datetime.fromisoformat(data)
+    except (TypeError, ValueError):
+        raise DecodeError("", f"not an ISO 8601 time: {data!r}") from None

@@ -3,10 +3,11 @@
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nodewatch import model, serialize
+from tests.support.recordings import LAB, lab_snapshot
 
 
 def _pool(guid: int) -> model.Pool:
@@ -15,6 +16,7 @@ def _pool(guid: int) -> model.Pool:
     return model.Pool("bigdata", "ONLINE", guid=model.Guid(guid), root=root)
 
 
+@settings(deadline=None)  # the first example builds the codecs; a busy machine is no failure
 @given(st.integers(min_value=0, max_value=2**64 - 1))
 def test_guids_survive_a_round_trip_as_decimal_strings(guid):
     snapshot = model.Snapshot(
@@ -64,3 +66,54 @@ def test_snapshots_from_before_the_probe_contract_still_replay():
     assert [p.outcome for p in snapshot.probes] == [ProbeOutcome.OK, ProbeOutcome.FAILED]
     assert snapshot.probes[1].error_kind is None
     assert snapshot.raw[0].probe is None
+
+
+def _lab_steps():
+    for status in sorted(LAB.glob("*/*/*-zpool-status-*")):
+        scenario, flavour = status.parts[-3], status.parts[-2]
+        yield scenario, flavour, status.name.split("-zpool-status-")[0]
+
+
+def test_every_recorded_lab_step_survives_a_round_trip():
+    steps = sorted(set(_lab_steps()))
+    assert len(steps) > 20
+    for step in steps:
+        snapshot = lab_snapshot(*step)
+        assert serialize.from_data(model.Snapshot, serialize.to_data(snapshot)) == snapshot, step
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda d: d["pools"][0].pop("state"), r"^pools\[0\]: missing field state$"),
+        (lambda d: d["pools"][0].update(state=3), r"^pools\[0\]\.state: expected str, got int$"),
+        (lambda d: d["pools"][0].update(name=None), r"^pools\[0\]\.name: expected str, got NoneType$"),
+        (lambda d: d["pools"][0].update(guid="x1"), r"^pools\[0\]\.guid: not a guid: 'x1'$"),
+        (
+            lambda d: d["pools"][0]["root"].update(children={}),
+            r"^pools\[0\]\.root\.children: expected a list",
+        ),
+        (
+            lambda d: d["pools"][0]["root"]["children"][0].update(read_errors=1.5),
+            r"children\[0\]\.read_errors",
+        ),
+        (lambda d: d["pools"][0]["root"].update(not_present="no"), r"root\.not_present: expected bool"),
+        (
+            lambda d: d["pools"][0]["scan"].update(start_time="noon"),
+            r"scan\.start_time: not an ISO 8601 time",
+        ),
+        (lambda d: d["pools"].append([]), r"^pools\[1\]: expected an object, got list$"),
+        (lambda d: d.update(pools=None), r"^pools: expected a list, got NoneType$"),
+    ],
+)
+def test_decode_says_where_and_what_does_not_fit(change, problem):
+    data = serialize.to_data(model.PoolStatus((_pool(1),)))
+    change(data)
+    with pytest.raises(serialize.DecodeError, match=problem):
+        serialize.from_data(model.PoolStatus, data)
+
+
+def test_decode_fills_in_defaults_and_converts_integers_to_floats():
+    scan = serialize.from_data(model.Scan, {"percent_done": 50})
+    assert scan == model.Scan(percent_done=50.0)
+    assert isinstance(scan.percent_done, float)
