@@ -12,6 +12,7 @@ the service that holds it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import tomllib
 import typing
@@ -192,10 +193,16 @@ def _keys(section: type) -> dict[str, Key]:
     return {f.name: Key(f.name, hints[f.name], f.default, **f.metadata) for f in dataclasses.fields(section)}
 
 
-SECTIONS: dict[str, type] = {
-    f.name: typing.get_type_hints(Config)[f.name] for f in dataclasses.fields(Config) if f.name != "path"
-}
-SCHEMA: dict[str, dict[str, Key]] = {name: _keys(section) for name, section in SECTIONS.items()}
+@functools.cache
+def schema() -> dict[str, tuple[type, dict[str, Key]]]:
+    """Each section's name, its dataclass and its keys; read from the classes on first use
+    (not at import: `nodewatch --help` need not pay for reading type hints)."""
+    sections = typing.get_type_hints(Config)
+    return {
+        f.name: (sections[f.name], _keys(sections[f.name]))
+        for f in dataclasses.fields(Config)
+        if f.name != "path"
+    }
 
 
 class ConfigError(Exception):
@@ -244,20 +251,21 @@ def parse(text: str, path: Path) -> Config:
         raise ConfigError(path, [f"not valid TOML: {err}"]) from None
     problems: list[str] = []
     sections: dict[str, Any] = {}
+    known = schema()
     for name, table in document.items():
-        if name not in SCHEMA:
-            problems.append(f"unknown section [{name}] (known: {', '.join(SCHEMA)})")
+        if name not in known:
+            problems.append(f"unknown section [{name}] (known: {', '.join(known)})")
         elif not isinstance(table, dict):
             problems.append(f"{name}: must be a table [{name}]")
         else:
             values = {}
             for key, value in table.items():
-                checked, problem = _check(SCHEMA[name], name, key, value)
+                checked, problem = _check(known[name][1], name, key, value)
                 if problem:
                     problems.append(problem)
                 else:
                     values[key] = checked
-            sections[name] = SECTIONS[name](**values)
+            sections[name] = known[name][0](**values)
     config = Config(**sections, path=path)
     problems.extend(_cross_checks(config))
     if problems:
@@ -345,7 +353,7 @@ def example_toml() -> str:
         "# nodewatch configuration. Every setting is optional; shown here at its default.",
         f"# Default location: {DEFAULT_PATH} (absent file = these defaults).",
     ]
-    for section, keys in SCHEMA.items():
+    for section, (_section_class, keys) in schema().items():
         lines += ["", f"[{section}]"]
         for key in keys.values():
             lines.append(f"# {key.description}")
