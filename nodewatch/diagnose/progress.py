@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from nodewatch.model import HEALTHY_STATES, Pool, ScanFunction, ScanState, Vdev, VdevType
-from nodewatch.words.sizes import rough_duration
+from nodewatch.words.scans import scan_progress
 
 _DRAID_SPARE = re.compile(r"^draid\d+-\d+-\d+$")
 _RESILVERING_NOTES = ("resilvering", "awaiting resilver")
@@ -43,9 +43,7 @@ def progress_words(pool: Pool) -> str:
     if scan.state is not ScanState.IN_PROGRESS:
         return "its progress is not in this output (`zpool status` shows it)"
     what = "sequential rebuild" if scan.function is ScanFunction.REBUILD else scan.function.value
-    done = f"{scan.percent_done:.1f}% done" if scan.percent_done is not None else "running"
-    eta = f", about {rough_duration(scan.eta_seconds)} to go" if scan.eta_seconds is not None else ""
-    return f"{what} {done}{eta}"
+    return f"{what} {scan_progress(scan)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from nodewatch.diagnose.context import Context
 from nodewatch.diagnose.pool_state import serves_io
 from nodewatch.diagnose.progress import works
 from nodewatch.model import ONLINE, Action, Finding, Pool, Scan, ScanFunction, ScanState, Severity
-from nodewatch.words.sizes import rough_duration
+from nodewatch.words.scans import scan_progress
 
 
 def check(context: Context) -> Iterator[Finding]:
@@ -50,9 +50,7 @@ def _node_now(context: Context) -> datetime | None:
 
 def _in_progress(pool: Pool, scan: Scan) -> Finding:
     what = scan.function.value
-    progress = f"{scan.percent_done:.1f}% done" if scan.percent_done is not None else "running"
-    eta = rough_duration(scan.eta_seconds) if scan.eta_seconds is not None else None
-    summary = f"{pool.name}: {what} in progress, {progress}" + (f", about {eta} to go" if eta else "")
+    summary = f"{pool.name}: {what} in progress, {scan_progress(scan)}"
     detail = (
         "Let it finish before changing anything else in the pool; a resilver restores redundancy."
         if scan.function in (ScanFunction.RESILVER, ScanFunction.REBUILD)

@@ -127,3 +127,12 @@ def test_error_counters_are_quoted_as_zpool_printed_them() -> None:
         count = parse_count(printed)
         assert count is not None
         assert nicenum(count) == printed
+
+
+def test_a_finding_rounds_scan_progress_for_someone_deciding_whether_to_wait() -> None:
+    from nodewatch.words.scans import scan_progress
+
+    running = Scan(function=ScanFunction.RESILVER, state=ScanState.IN_PROGRESS)
+    assert scan_progress(running) == "running"
+    assert scan_progress(Scan(percent_done=46.64, eta_seconds=28_729)) == "46.6% done, about 7 h 58 min to go"
+    assert scan_progress(Scan(percent_done=66.46)) == "66.5% done"
