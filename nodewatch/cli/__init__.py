@@ -64,9 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_UNKNOWN
     from nodewatch import log
     from nodewatch.cli.common import UserError
-    from nodewatch.present.terminal import safe
+    from nodewatch.present.terminal import SafeLogRecords, safe
 
-    log.setup(verbose=args.verbose)
+    for handler in log.setup(verbose=args.verbose).handlers:
+        handler.addFilter(SafeLogRecords())
 
     try:
         return int(_module(args.command).run(args))

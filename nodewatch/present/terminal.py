@@ -3,10 +3,13 @@
 A USB device reports its own model and serial, a paste can hold anything, and
 a path may contain any byte but NUL: ESC could recolor or retitle the terminal,
 CR overwrite a line, a newline forge one. Every string rendered for people
-goes through `safe()`.
+goes through `safe()`, and so does every log record the CLI writes to stderr
+(`SafeLogRecords`: a command's stderr quoted in a warning can carry them too).
 """
 
 from __future__ import annotations
+
+import logging
 
 
 def safe(text: str) -> str:
@@ -27,3 +30,14 @@ def _escape(char: str) -> str:
     if code < 0x10000:
         return f"\\u{code:04x}"
     return f"\\U{code:08x}"
+
+
+class SafeLogRecords(logging.Filter):
+    """A handler filter: each record's message, arguments filled in, goes out through safe()."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        shown = safe(message)
+        if shown != message:
+            record.msg, record.args = shown, None
+        return True

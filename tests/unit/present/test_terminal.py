@@ -91,3 +91,17 @@ def test_error_messages_show_a_hostile_file_name_inert(capsys) -> None:  # type:
     err = capsys.readouterr().err
     assert err.startswith("nodewatch pools: cannot read /nonexistent/")
     _assert_inert(err)
+
+
+def test_the_cli_log_shows_hostile_text_inert(capsys) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from nodewatch import cli
+
+    cli.main(["pools", "--zpool-status", f"/nonexistent/{HOSTILE}"])
+    capsys.readouterr()
+    # As a probe would warn, quoting what a command wrote on stderr.
+    logging.getLogger("nodewatch.probe").warning("zpool said: %s", HOSTILE)
+    err = capsys.readouterr().err
+    assert err.startswith("nodewatch: WARNING: zpool said: ")
+    _assert_inert(err)
