@@ -28,12 +28,29 @@ COMMANDS: dict[str, str] = {
 EXIT_UNKNOWN = 3  # monitoring-plugin "could not tell": also for user errors
 
 
+class _VersionAction(argparse.Action):
+    """`nodewatch --version`: for bug reports, the versions of what nodewatch runs with too."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from nodewatch.probe.host import software_versions
+
+        lines = [f"nodewatch {__version__}"]
+        lines += [f"{name}: {version}" for name, version in software_versions().items()]
+        print("\n".join(lines))
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nodewatch",
         description="Which physical disk is wrong with my storage, and what do I type to fix it?",
     )
-    parser.add_argument("--version", action="version", version=f"nodewatch {__version__}")
+    parser.add_argument(
+        "--version",
+        action=_VersionAction,
+        nargs=0,
+        help="show nodewatch's version and the Python, OpenZFS and smartmontools it finds, then exit",
+    )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="log what is done (commands run, probes) to stderr"
     )

@@ -53,3 +53,27 @@ def boot_time(root: Path = Path("/")) -> datetime | None:
             value = line.split()[1]
             return datetime.fromtimestamp(int(value), UTC) if value.isdigit() else None
     return None
+
+
+def software_versions(
+    zpool: str = "zpool", smartctl: str = "smartctl", timeout: float = 5.0
+) -> dict[str, str]:
+    """What a bug report needs: the first line `zpool version` and `smartctl --version`
+    print (userland and kernel module for ZFS), or why there is none."""
+    import platform
+
+    from nodewatch.probe.run import CommandError, run
+
+    versions = {"python": f"{platform.python_implementation()} {platform.python_version()}"}
+    for name, argv in (("zfs", [zpool, "version"]), ("smartmontools", [smartctl, "--version"])):
+        try:
+            result = run(argv, timeout)
+        except CommandError as err:
+            versions[name] = f"not found ({err})"
+            continue
+        lines = [line.strip() for line in result.stdout.splitlines() if line.strip()]
+        if name == "zfs":
+            versions[name] = ", ".join(lines[:2]) or f"unknown (`{result.command_line}` printed nothing)"
+        else:
+            versions[name] = lines[0] if lines else f"unknown (`{result.command_line}` printed nothing)"
+    return versions
