@@ -136,3 +136,16 @@ def test_a_finding_rounds_scan_progress_for_someone_deciding_whether_to_wait() -
     assert scan_progress(running) == "running"
     assert scan_progress(Scan(percent_done=46.64, eta_seconds=28_729)) == "46.6% done, about 7 h 58 min to go"
     assert scan_progress(Scan(percent_done=66.46)) == "66.5% done"
+
+
+def test_every_json_kind_is_documented() -> None:
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    sources = "\n".join(path.read_text(encoding="utf-8") for path in (root / "nodewatch").rglob("*.py"))
+    kinds = set(re.findall(r'envelope\(\s*"(\w+)"', sources))
+    assert {"report", "pools", "disks"} <= kinds
+    documented = (root / "docs" / "json.md").read_text(encoding="utf-8")
+    missing = sorted(kind for kind in kinds if f"`{kind}`" not in documented)
+    assert not missing, f"JSON kinds not described in docs/json.md: {missing}"
