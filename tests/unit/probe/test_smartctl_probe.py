@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from nodewatch.model import ProbeErrorKind, ProbeOutcome, Transport
@@ -109,6 +110,13 @@ def test_read_all_on_this_machine_never_raises() -> None:
         SmartTarget("/dev/nonexistent-nodewatch", Transport.SATA),
     ]
     reading = module.read_all(disks, timeout=20)
-    assert reading.result.outcome in (ProbeOutcome.OK, ProbeOutcome.NO_DATA)
-    if reading.result.outcome is ProbeOutcome.OK:
+    if shutil.which("smartctl") is None:
+        assert (reading.result.outcome, reading.result.error_kind) == (
+            ProbeOutcome.NO_DATA,
+            ProbeErrorKind.NOT_INSTALLED,
+        )
+        assert reading.result.reason == "smartctl not found (install smartmontools)"
+    else:
+        # A disk that is not there is a disk without SMART, not a failed probe.
+        assert reading.result.outcome is ProbeOutcome.OK, reading.result.reason
         assert reading.value is not None and not reading.value["/dev/nonexistent-nodewatch"].available
