@@ -23,7 +23,7 @@ from nodewatch.parse.inventory import build_inventory  # noqa: E402
 from nodewatch.parse.udev_db import parse_udev_db  # noqa: E402
 
 ZOO = REPO / "tests/fixtures/lab/disks-zoo/zfs23/01-boot-udevadm-export-db.txt"
-SEED = REPO / "tests/fixtures/udev-db/seed-usb-reattach-SYNTHETIC.txt"
+SEED = REPO / "tests/fixtures/lab/seed-usb-reattach/zfs23/02-degraded-udevadm-export-db.txt"
 RUNS = 20
 GOAL_MS = 100.0
 _KERNEL_NAME = re.compile(r"\b(sd[a-z]+|nvme\d+n\d+|mmcblk\d+|vd[a-z]+)(p?\d*)\b")
@@ -41,7 +41,12 @@ def _is_block(record: str) -> bool:
 def make_dump(disks: int) -> str:
     """Return an export-db text with `disks` physical disks, made from real records."""
     zoo = _records(ZOO.read_text(encoding="utf-8"))
-    seed = [_rename(r, "seed") for r in _records(SEED.read_text(encoding="utf-8"))]
+    # The seed story's USB-bridged disk and its ZFS partitions, as the lab VM recorded them.
+    seed = [
+        _rename(r, "seed")
+        for r in _records(SEED.read_text(encoding="utf-8"))
+        if _is_block(r) and re.search(r"^N: sdc\d*$", r, re.M)
+    ]
     block = [r for r in zoo if _is_block(r)] + seed
     others = [r for r in zoo if not _is_block(r)]
     out = list(others)

@@ -13,17 +13,19 @@ from nodewatch.model import Inventory
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 ZOO = FIXTURES / "lab" / "disks-zoo" / "zfs23" / "01-boot-udevadm-export-db.txt"
+# The seed story's degraded step on the lab VM: the raidz1 member now behind a USB bridge.
+SEED = FIXTURES / "lab" / "seed-usb-reattach" / "zfs23" / "02-degraded-udevadm-export-db.txt"
 
 
 def test_run_replays_a_udev_dump_and_answers_the_seed_question(capsys: pytest.CaptureFixture[str]) -> None:
-    status = cli.main(["disks", "--udev-db", str(FIXTURES / "udev-db" / "seed-usb-reattach-SYNTHETIC.txt")])
+    status = cli.main(["disks", "--udev-db", str(SEED)])
     out = capsys.readouterr().out
     assert status == 0
-    assert out.startswith("1 disk: 1 USB bridge.")
+    assert out.startswith("4 disks: 2 SATA/ATA, 1 USB bridge, 1 virtio.")
     assert "/dev/sdc  USB bridge  WDC WD40EFZX-68AWUN0" in out
     assert "bridge: usb-storage, 46f4:0001" in out
     assert "no wwn- link exists because the bridge does not pass the drive's WWN through" in out
-    assert "ZFS member of pool bigdata (pool guid 2240179974433893662, vdev guid 4296869500517908464)" in out
+    assert "ZFS member of pool bigdata (pool guid 16288572778493657235, vdev guid 4497337729894654865)" in out
 
 
 def test_run_prints_the_lab_zoo_as_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -81,15 +81,17 @@ def test_build_inventory_reads_nvme_mmc_and_virtio_identity() -> None:
 
 
 def test_build_inventory_finds_the_zfs_member_of_the_missing_vdev() -> None:
-    sdc = _disks("seed-usb-reattach-SYNTHETIC.txt")["/dev/sdc"]
+    # The lab's degraded step: the raidz1 member ZFS lost (vdev guid 4497337729894654865,
+    # `was …wwn-0x50014ee21522fca7-part1`) is sdc1, now behind the USB bridge.
+    sdc = {disk.devnode: disk for disk in _lab_seed_inventory("02-degraded").disks}["/dev/sdc"]
     assert sdc.transport is Transport.USB
     assert "WD40EFZX" in (sdc.model or "")
     part1, part9 = sdc.partitions
     assert part1.number == 1
     assert part1.zfs is not None
     assert part1.zfs.pool_name == "bigdata"
-    assert part1.zfs.pool_guid == Guid(2240179974433893662)
-    assert part1.zfs.vdev_guid == Guid(4296869500517908464)
+    assert part1.zfs.pool_guid == Guid(16288572778493657235)
+    assert part1.zfs.vdev_guid == Guid(4497337729894654865)
     assert [link.name for link in part1.by_id] == ["usb-WDC_WD40EFZX-68AWUN0_000000123AE8-0:0-part1"]
     assert part9.number == 9
     assert part9.size_bytes == 8 * 1024 * 1024

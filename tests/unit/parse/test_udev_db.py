@@ -7,6 +7,7 @@ from pathlib import Path
 from nodewatch.parse import udev_db as module
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "udev-db"
+LAB_SEED = Path(__file__).parents[2] / "fixtures" / "lab" / "seed-usb-reattach" / "zfs23"
 
 
 def _dump(name: str) -> module.UdevDump:
@@ -44,11 +45,12 @@ def test_parse_udev_db_reads_export_db_records_with_s_lines() -> None:
 
 
 def test_parse_udev_db_keeps_partitions_and_their_blkid_properties() -> None:
-    dump = _dump("seed-usb-reattach-SYNTHETIC.txt")
+    path = LAB_SEED / "02-degraded-udevadm-export-db.txt"
+    dump = module.parse_udev_db(path.read_text(encoding="utf-8"), source=path.name)
     part = next(d for d in dump.devices if d.devnode == "/dev/sdc1")
     assert part.devtype == "partition"
     assert part.get("ID_FS_TYPE") == "zfs_member"
-    assert part.get("ID_FS_UUID_SUB") == "4296869500517908464"
+    assert part.get("ID_FS_UUID_SUB") == "4497337729894654865"
 
 
 def test_parse_udev_db_reports_lines_it_does_not_understand() -> None:
