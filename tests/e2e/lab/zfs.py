@@ -134,7 +134,6 @@ def snapshot(m: Machine, rec: Recorder, step: str, udev: bool = True, smart: boo
         ("zpool status -v", "zpool-status-v", False),
         ("zpool list -v -H -p -P", "zpool-list-vHpP", False),
         ("ls -l /dev/disk/by-id", "by-id", False),
-        ("lsblk -J -O", "lsblk-JO", True),
     ]
     if json_ok:
         cmds += [
