@@ -137,8 +137,8 @@ def collect(
     - `only`: names from PROBES to read again (e.g. {"udev"} after a udev event, {"kstat"}
       between zpool passes, {"smartctl"} every few hours); everything else is taken from
       `previous`, which must then be given. A needed probe that a Snapshot does not keep
-      (udev's records) is read too. After {"udev"} alone, each disk keeps its SMART from
-      `previous` if it is the same drive at the same devnode (a by-id name in common).
+      (udev's records) is read too. After {"udev"} alone, each drive keeps its SMART from
+      `previous`, at whatever devnode it is now (known by a by-id name in common).
     - `deadline_seconds`: the whole pass ends within it (default: default_deadline(config)).
     - `root`: where /proc and /run/udev are looked up (a fake root in tests).
 
@@ -222,11 +222,11 @@ def _recalled(name: str, previous: Snapshot | None) -> Reading[Any]:
     """A probe's reading as `previous` kept it (value, result, raw outputs)."""
     probe = PROBES[name]
     not_read = ProbeResult(name, ProbeOutcome.NO_DATA, f"{name} was not read", 0.0, ProbeErrorKind.ABSENT)
-    if previous is None or probe.recall is None:
+    if previous is None:
         return Reading(None, not_read)
     result = next((r for r in previous.probes if r.name == name), not_read)
     raw = tuple(r for r in previous.raw if r.probe == name)
-    return Reading(probe.recall(previous), result, raw)
+    return Reading(probe.recall(previous) if probe.recall else None, result, raw)
 
 
 def _snapshot(
@@ -274,13 +274,19 @@ def _inventory(every: dict[str, Reading[Any]], ran: list[str], previous: Snapsho
 def _same_drives(
     smart: dict[str, SmartInfo], records: DiskRecords, previous: Snapshot
 ) -> dict[str, SmartInfo]:
-    """SMART of `previous` kept only for a devnode that still holds the same drive."""
-    before = {disk.devnode: {link.name for link in disk.by_id} for disk in previous.disks}
+    """SMART of `previous` given to the devnode its drive is at now, known by a by-id name in
+    common (disks renumber when one comes and goes); a drive not known before gets none."""
+    by_name = {
+        link.name: smart[disk.devnode]
+        for disk in previous.disks
+        if disk.devnode in smart
+        for link in disk.by_id
+    }
     kept = {}
     for target in records.smart_targets():
-        names = before.get(target.devnode)
-        if target.devnode in smart and names is not None and names & set(target.by_id):
-            kept[target.devnode] = smart[target.devnode]
+        found = next((by_name[name] for name in target.by_id if name in by_name), None)
+        if found is not None:
+            kept[target.devnode] = found
     return kept
 
 
