@@ -33,6 +33,14 @@ class _Redact(logging.Filter):
         return True
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time (a test may swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr  # not setStream: it flushes the old one, maybe closed
+        super().emit(record)
+
+
 class _JournalFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         priority = _PRIORITY.get(record.levelno, 6)
@@ -42,7 +50,7 @@ class _JournalFormatter(logging.Formatter):
 def setup(*, verbose: bool = False, service: bool = False, stream: TextIO | None = None) -> logging.Logger:
     """Send nodewatch's log to `stream` (stderr): warnings and worse for the CLI, info for the
     service, everything with `verbose`. Calling it again replaces the earlier setup."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _Stderr()
     handler.addFilter(_Redact())
     if service:
         handler.setFormatter(_JournalFormatter("%(name)s: %(message)s"))
@@ -53,5 +61,4 @@ def setup(*, verbose: bool = False, service: bool = False, stream: TextIO | None
         logger.removeHandler(old)
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if verbose else logging.INFO if service else logging.WARNING)
-    logger.propagate = False
     return logger

@@ -5,10 +5,22 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from nodewatch import log
 from tests.unit.cli.test_diagnose_cli import config_file, nodewatch, seed_zpool
+
+
+@pytest.fixture(autouse=True)
+def _restore_the_logger() -> Iterator[None]:
+    logger = logging.getLogger(log.LOGGER)
+    handlers, level = list(logger.handlers), logger.level
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
 
 
 def _emit(logger: logging.Logger) -> None:
