@@ -37,6 +37,7 @@ in
   systemPackages = map toString config.environment.systemPackages;
   package = toString config.services.nodewatch.package;
   allowedTCPPorts = config.networking.firewall.allowedTCPPorts;
+  emulatedSystems = config.boot.binfmt.emulatedSystems;
   settings = config.services.nodewatch.settings;
   # What pkgs.formats.toml would render into the file behind /etc/nodewatch/config.toml.
   rendered = config.environment.etc."nodewatch/config.toml".source.value or null;

@@ -53,6 +53,7 @@ in
       type = types.nullOr (types.strMatching "[0-9a-f]{8}");
       default = null;
     };
+    boot.binfmt.emulatedSystems = mkOption { type = types.listOf types.str; default = [ ]; };
     nixpkgs.hostPlatform = mkOption { type = types.str; };
     nixpkgs.buildPlatform = mkOption { type = types.str; default = config.nixpkgs.hostPlatform; };
     system.stateVersion = mkOption { type = types.str; };

@@ -631,3 +631,12 @@ def test_the_example_without_a_host_id_is_refused_as_nixos_would(nixpkgs_lib: Pa
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["failedAssertions"] == ["ZFS requires networking.hostId to be set"]
+
+
+def test_the_builders_emulation_config_evaluates(nixpkgs_lib: Path) -> None:
+    builder = (REPO / "nix" / "examples" / "raspberry-pi" / "builder.nix").as_posix()
+    result = _instantiate(nixpkgs_lib, "eval-module.nix", {"configuration": builder})
+    assert result.returncode == 0, result.stderr
+    evaluated = json.loads(result.stdout)
+    assert evaluated["failedAssertions"] == []
+    assert evaluated["emulatedSystems"] == ["aarch64-linux"]
