@@ -47,6 +47,10 @@ class VdevType(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
+# The class groups: nodes under the root that hold top-level vdevs of a special class.
+CLASS_GROUPS = frozenset({VdevType.LOGS, VdevType.CACHE, VdevType.SPECIAL, VdevType.DEDUP, VdevType.SPARES})
+
+
 # States as `zpool status` text prints them. The JSON output says CANT_OPEN
 # where the text says UNAVAIL; parsers normalise to these spellings.
 ONLINE = "ONLINE"
@@ -209,6 +213,24 @@ class ByIdLink:
         return f"/dev/disk/by-id/{self.name}"
 
 
+# By-id kinds in the order a human should use them: the drive's own identity first.
+_LINK_KIND_ORDER = ("ata", "nvme", "wwn", "scsi", "usb", "virtio", "mmc")
+
+
+def preferred_link(links: tuple[ByIdLink, ...]) -> ByIdLink | None:
+    """Given a disk's or a partition's by-id links, return the one to type: names that follow
+    the drive before those that follow the bay, then by kind (ata, nvme, wwn, …), then by name."""
+    ranked = sorted(
+        links,
+        key=lambda link: (
+            link.positional,
+            _LINK_KIND_ORDER.index(link.kind) if link.kind in _LINK_KIND_ORDER else len(_LINK_KIND_ORDER),
+            link.name,
+        ),
+    )
+    return ranked[0] if ranked else None
+
+
 @dataclass(frozen=True, slots=True)
 class UsbBridge:
     driver: str  # "uas" or "usb-storage"
@@ -327,16 +349,7 @@ class Disk:
 
     def preferred_by_id(self) -> ByIdLink | None:
         """Return the by-id name a human should use: drive identity over bay position."""
-        order = ("ata", "nvme", "wwn", "scsi", "usb", "virtio", "mmc")
-        ranked = sorted(
-            self.by_id,
-            key=lambda link: (
-                link.positional,
-                order.index(link.kind) if link.kind in order else len(order),
-                link.name,
-            ),
-        )
-        return ranked[0] if ranked else None
+        return preferred_link(self.by_id)
 
 
 class InventorySource(enum.StrEnum):

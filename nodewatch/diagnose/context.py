@@ -12,7 +12,18 @@ from dataclasses import dataclass, field
 
 from nodewatch.config import DiagnoseSettings
 from nodewatch.diagnose.platform import Platform, platform_of
-from nodewatch.model import Disk, Guid, Partition, Pool, PoolSource, Snapshot, Vdev, VdevType
+from nodewatch.model import (
+    CLASS_GROUPS,
+    Disk,
+    Guid,
+    Partition,
+    Pool,
+    PoolSource,
+    Snapshot,
+    Vdev,
+    VdevType,
+    preferred_link,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,15 +35,10 @@ class Location:
 
     def best_path(self) -> str:
         """The by-id path a human should type, falling back to the devnode."""
-        links = self.partition.by_id if self.partition else self.disk.by_id
-        if self.partition is None:
-            preferred = self.disk.preferred_by_id()
-            return preferred.path if preferred else self.disk.devnode
-        ranked = sorted(links, key=lambda link: (link.positional, _KIND_ORDER.get(link.kind, 99), link.name))
-        return ranked[0].path if ranked else self.partition.devnode
+        preferred = preferred_link(self.partition.by_id if self.partition else self.disk.by_id)
+        return preferred.path if preferred else (self.partition or self.disk).devnode
 
 
-_KIND_ORDER = {"ata": 0, "nvme": 1, "wwn": 2, "scsi": 3, "usb": 4, "virtio": 5, "mmc": 6}
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 
 
@@ -170,11 +176,8 @@ def top_level_of(pool: Pool, leaf: Vdev) -> Vdev | None:
     if pool.root is None:
         return None
     for top in pool.root.children:
-        groups = top.children if top.type in _CLASS_GROUPS else (top,)
+        groups = top.children if top.type in CLASS_GROUPS else (top,)
         for candidate in groups:
             if any(node is leaf for node in candidate.walk()):
                 return candidate
     return None
-
-
-_CLASS_GROUPS = frozenset({VdevType.LOGS, VdevType.CACHE, VdevType.SPECIAL, VdevType.DEDUP, VdevType.SPARES})

@@ -6,9 +6,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from nodewatch.model import DEGRADED, HEALTHY_STATES, Pool, Vdev, VdevType
+from nodewatch.model import CLASS_GROUPS, DEGRADED, HEALTHY_STATES, Pool, Vdev, VdevType
 
-CLASS_GROUPS = frozenset({VdevType.LOGS, VdevType.CACHE, VdevType.SPECIAL, VdevType.DEDUP, VdevType.SPARES})
 _PARITY = {VdevType.RAIDZ1: 1, VdevType.RAIDZ2: 2, VdevType.RAIDZ3: 3}
 _DRAID_PARITY = re.compile(r"^draid(\d)")
 

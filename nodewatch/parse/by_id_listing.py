@@ -12,7 +12,7 @@ import re
 from collections import Counter
 
 from nodewatch import known_hardware
-from nodewatch.model import ByIdLink, Disk, Inventory, InventorySource, Partition, Transport, UsbBridge
+from nodewatch.model import Disk, Inventory, InventorySource, Partition, Transport, UsbBridge
 from nodewatch.parse import by_id_names
 from nodewatch.parse.device_names import disk_name, natural_key
 
@@ -147,7 +147,7 @@ def _disk(
             number=next(
                 (n for name in links_by_target[part] if (n := by_id_names.split_partition(name)[1])), None
             ),
-            by_id=_links(links_by_target[part], bogus is not None),
+            by_id=by_id_names.links(links_by_target[part], bay_named=bogus is not None),
         )
         for part in partition_targets
     )
@@ -163,7 +163,7 @@ def _disk(
         model=model,
         serial=serial,
         wwn=wwn,
-        by_id=_links(names, bogus is not None),
+        by_id=by_id_names.links(names, bay_named=bogus is not None),
         by_path=tuple(sorted(by_path.get(target, ()))),
         bridge=bridge,
         partitions=partitions,
@@ -194,12 +194,3 @@ def _identity(names: list[str], transport: Transport) -> tuple[str | None, str |
             model, serial = body.rsplit("_", 1)
             return model.replace("_", " "), serial
     return None, None
-
-
-def _links(names: list[str], bay_named: bool) -> tuple[ByIdLink, ...]:
-    links = []
-    for name in sorted(names):
-        instance = by_id_names.usb_instance(name)
-        positional = instance is not None and (instance[1] != 0 or bay_named)
-        links.append(ByIdLink(name=name, kind=by_id_names.link_kind(name), positional=positional))
-    return tuple(links)

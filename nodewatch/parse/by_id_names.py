@@ -7,6 +7,9 @@ with `\\x20` already turned into `_`); nothing here rebuilds a name.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+from nodewatch.model import ByIdLink
 
 BY_ID = "/dev/disk/by-id/"
 BY_PATH = "/dev/disk/by-path/"
@@ -42,6 +45,18 @@ def link_kind(name: str) -> str:
         if name.startswith(prefix):
             return kind
     return name.split("-", 1)[0] if "-" in name else "other"
+
+
+def links(names: Iterable[str], *, bay_named: bool) -> tuple[ByIdLink, ...]:
+    """Given a device's by-id names, return them as links in name order, each flagged
+    positional when it names the bridge's bay rather than the drive: a usb-…-0:N name
+    with N ≠ 0, or any usb-…-0:0 name when the bridge's serial is not the drive's (bay_named)."""
+    out = []
+    for name in sorted(names):
+        instance = usb_instance(name)
+        positional = instance is not None and (instance[1] != 0 or bay_named)
+        out.append(ByIdLink(name=name, kind=link_kind(name), positional=positional))
+    return tuple(out)
 
 
 def split_partition(name: str) -> tuple[str, int | None]:

@@ -33,6 +33,10 @@ from nodewatch.parse.udev_record import (
     ATTR_ROTATIONAL,
     ATTR_SIZE,
     ATTR_VENDOR,
+    BUS_ATA,
+    BUS_SCSI,
+    BUS_USB,
+    DEVTYPE_USB_DEVICE,
     ID_ATA,
     ID_ATA_ROTATION_RATE_RPM,
     ID_BUS,
@@ -60,6 +64,7 @@ from nodewatch.parse.udev_record import (
     MINOR,
     PARTN,
     SECTOR_BYTES,
+    SUBSYSTEM_USB,
     UdevDevice,
     decode_udev,
 )
@@ -81,7 +86,7 @@ def decide_transport(device: UdevDevice) -> Transport:
     path = device.devpath or ""
     name = device.name or ""
     bus = device.get(ID_BUS)
-    if device.get(ID_USB_DRIVER) or bus == "usb" or _USB_IN_PATH.search(path):
+    if device.get(ID_USB_DRIVER) or bus == BUS_USB or _USB_IN_PATH.search(path):
         return Transport.USB
     if name.startswith("nvme") or "/nvme/" in path:
         return Transport.NVME
@@ -89,9 +94,9 @@ def decide_transport(device: UdevDevice) -> Transport:
         return Transport.MMC
     if name.startswith("vd") and ("/virtio" in path or not path):
         return Transport.VIRTIO
-    if bus == "ata" or device.get(ID_ATA) == "1" or _ATA_IN_PATH.search(path):
+    if bus == BUS_ATA or device.get(ID_ATA) == "1" or _ATA_IN_PATH.search(path):
         return Transport.SATA
-    if bus == "scsi" or _SCSI_IN_PATH.search(path):
+    if bus == BUS_SCSI or _SCSI_IN_PATH.search(path):
         return Transport.SCSI
     return Transport.UNKNOWN
 
@@ -129,11 +134,7 @@ class DiskRecords:
                 disk.record.devnode or "?",
                 disk.transport,
                 _usb_ids(disk),
-                tuple(
-                    link[len(by_id_names.BY_ID) :]
-                    for link in disk.record.devlinks
-                    if link.startswith(by_id_names.BY_ID)
-                ),
+                _by_id_names(disk.record),
             )
             for disk in self.disks
         )
@@ -151,7 +152,7 @@ def sort_records(records: UdevDump | Iterable[UdevDevice], problems: Iterable[st
     partitions: list[UdevDevice] = []
     usb_devices: dict[str, UdevDevice] = {}
     for record in records:
-        if record.subsystem == "usb" and record.devtype == "usb_device" and record.devpath:
+        if record.subsystem == SUBSYSTEM_USB and record.devtype == DEVTYPE_USB_DEVICE and record.devpath:
             usb_devices[record.devpath] = record
         elif record.subsystem in ("block", None) and record.devnode:
             if record.devtype == "partition":
@@ -253,7 +254,7 @@ def _disk(sorted_record: _DiskRecord, smart: SmartInfo | None, shared: dict[str,
     model, vendor, serial = _identity(record, transport)
     bridge = None
     if transport is Transport.USB:
-        ata_through_bridge = record.get(ID_BUS) == "ata"
+        ata_through_bridge = record.get(ID_BUS) == BUS_ATA
         own_serial = drive_serial or (serial if ata_through_bridge else None)
         bridge_serial = usb_bridge.bridge_serial(record)
         others = tuple(n for n in shared.get((bridge_serial or "").upper(), ()) if n != record.devnode)
@@ -312,15 +313,13 @@ def _identity(record: UdevDevice, transport: Transport) -> tuple[str | None, str
 
 def _links(record: UdevDevice, bridge: UsbBridge | None) -> tuple[ByIdLink, ...]:
     bay_named = bool(bridge and (bridge.bogus_serial_reason or bridge.serial_is_drives is False))
-    links = []
-    for path in record.devlinks:
-        if not path.startswith(by_id_names.BY_ID):
-            continue
-        name = path[len(by_id_names.BY_ID) :]
-        instance = by_id_names.usb_instance(name)
-        positional = instance is not None and (instance[1] != 0 or bay_named)
-        links.append(ByIdLink(name=name, kind=by_id_names.link_kind(name), positional=positional))
-    return tuple(sorted(links, key=lambda link: link.name))
+    return by_id_names.links(_by_id_names(record), bay_named=bay_named)
+
+
+def _by_id_names(record: UdevDevice) -> tuple[str, ...]:
+    return tuple(
+        link[len(by_id_names.BY_ID) :] for link in record.devlinks if link.startswith(by_id_names.BY_ID)
+    )
 
 
 def _partition(record: UdevDevice, bridge: UsbBridge | None, *, whole_disk: bool = False) -> Partition:

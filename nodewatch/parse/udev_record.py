@@ -12,6 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+# Values udev gives them: the ID_BUS of a disk, the subsystem and devtype of a USB device.
+BUS_USB = "usb"
+BUS_ATA = "ata"
+BUS_SCSI = "scsi"
+SUBSYSTEM_USB = "usb"
+DEVTYPE_USB_DEVICE = "usb_device"
+
 # udev property names, named once (node_exporter's udevIDSerialShort style).
 DEVPATH = "DEVPATH"
 DEVNAME = "DEVNAME"

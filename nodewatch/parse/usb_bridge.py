@@ -14,6 +14,7 @@ from nodewatch import known_hardware
 from nodewatch.model import UsbBridge
 from nodewatch.parse.by_id_names import usb_port_path
 from nodewatch.parse.udev_record import (
+    BUS_USB,
     ID_BUS,
     ID_MODEL,
     ID_MODEL_ENC,
@@ -57,7 +58,7 @@ def bridge_serial(device: UdevDevice) -> str | None:
         return device.usb_device[USB_SERIAL].strip() or None
     if device.get(ID_USB_SERIAL_SHORT):
         return device.get(ID_USB_SERIAL_SHORT)
-    if device.get(ID_BUS) == "usb":
+    if device.get(ID_BUS) == BUS_USB:
         return device.get(ID_SERIAL_SHORT)
     return None
 
@@ -89,7 +90,7 @@ def build_bridge(
     parent = usb_parent.properties if usb_parent else {}
     vendor_id = live.get(USB_ID_VENDOR) or parent.get(ID_VENDOR_ID) or device.get(ID_USB_VENDOR_ID)
     product_id = live.get(USB_ID_PRODUCT) or parent.get(ID_MODEL_ID) or device.get(ID_USB_MODEL_ID)
-    if not vendor_id and device.get(ID_BUS) == "usb":
+    if not vendor_id and device.get(ID_BUS) == BUS_USB:
         vendor_id, product_id = device.get(ID_VENDOR_ID), device.get(ID_MODEL_ID)
     chip = known_hardware.bridge_chip(vendor_id, product_id)
     # Names from the USB descriptors (live sysfs, or the usb_device record of a dump),

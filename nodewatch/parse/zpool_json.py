@@ -18,7 +18,18 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from nodewatch.model import Guid, Pool, PoolSource, PoolStatus, Scan, ScanFunction, ScanState, Vdev, VdevType
+from nodewatch.model import (
+    ONLINE,
+    Guid,
+    Pool,
+    PoolSource,
+    PoolStatus,
+    Scan,
+    ScanFunction,
+    ScanState,
+    Vdev,
+    VdevType,
+)
 from nodewatch.parse.zpool_errors import ParseError
 from nodewatch.parse.zpool_names import (
     AUX_DEFAULT_NOTE,
@@ -233,7 +244,7 @@ def _note(data: dict[str, Any], state: str, scan: Scan, *, is_leaf: bool) -> str
         parts.append("(removing)")
     elif _int(data.get("noalloc")):
         parts.append("(non-allocating)")
-    if scan.state is ScanState.IN_PROGRESS and is_leaf and state == "ONLINE":
+    if scan.state is ScanState.IN_PROGRESS and is_leaf and state == ONLINE:
         if _int(data.get("scan_processed")):
             parts.append("(resilvering)" if scan.function is ScanFunction.RESILVER else "(repairing)")
         elif _int(data.get("resilver_deferred")):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from nodewatch.model import CLASS_GROUPS as MODEL_CLASS_GROUPS
 from nodewatch.model import FAULTED, OFFLINE, UNAVAIL, VdevType
 
 # libzutil zpool_default_search_paths() on Linux, longest first; FreeBSD and
@@ -51,13 +52,7 @@ _INTERIOR = re.compile(
 _DRAID_SPARE = re.compile(r"^draid\d-\d+-\d+$")  # distributed spare, a leaf
 GUID_NAME = re.compile(r"^\d{5,20}$")  # a vdev printed by guid (missing member, or -g)
 
-CLASS_GROUPS = {
-    "logs": VdevType.LOGS,
-    "cache": VdevType.CACHE,
-    "special": VdevType.SPECIAL,
-    "dedup": VdevType.DEDUP,
-    "spares": VdevType.SPARES,
-}
+CLASS_GROUPS = {group.value: group for group in MODEL_CLASS_GROUPS}  # as `zpool status` prints them
 
 
 def short_name(path: str) -> str:

@@ -22,8 +22,10 @@ from nodewatch.parse.udev_record import (
     ATTR_ROTATIONAL,
     ATTR_SIZE,
     ATTR_VENDOR,
+    DEVTYPE_USB_DEVICE,
     MAJOR,
     MINOR,
+    SUBSYSTEM_USB,
     USB_ID_PRODUCT,
     USB_ID_VENDOR,
     USB_MANUFACTURER,
@@ -77,7 +79,7 @@ def _record(device: Any, mounts: dict[str, tuple[str, ...]]) -> UdevDevice:
     properties = {str(key): str(device.properties[key]) for key in device.properties}
     usb: dict[str, str] = {}
     if device.device_type == "disk":
-        parent = device.find_parent("usb", "usb_device")
+        parent = device.find_parent(SUBSYSTEM_USB, DEVTYPE_USB_DEVICE)
         if parent is not None:
             usb = _attributes(parent, _USB_ATTRS)
     number = f"{properties.get(MAJOR)}:{properties.get(MINOR)}"
