@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from nodewatch import log
-from tests.unit.cli.test_diagnose_cli import config_file, nodewatch, seed_zpool
+from tests.support.programs import config_file, nodewatch, seed_zpool
 
 
 @pytest.fixture(autouse=True)

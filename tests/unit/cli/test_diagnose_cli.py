@@ -2,57 +2,15 @@
 programs that print the lab's real recordings (real processes and timeouts, no mocks)."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from nodewatch.diagnose import diagnose
 from nodewatch.probe.collect import collect
-from tests.support.recordings import LAB, body
-from tests.unit.probe.test_zpool_probe import config_for, fake_zpool
+from tests.support.programs import config_file, config_for, fake_zpool, nodewatch, seed_zpool
+from tests.support.recordings import LAB
 
-REPO = Path(__file__).resolve().parents[3]
 SEED = LAB / "seed-usb-reattach" / "zfs23"
-
-
-def seed_zpool(tmp_path: Path) -> Path:
-    """A zpool that answers like the lab's degraded seed pool on OpenZFS 2.3.2."""
-    status = tmp_path / "status.json"
-    status.write_text(body(SEED / "02-degraded-zpool-status-j.json"))
-    listing = tmp_path / "list.json"
-    listing.write_text(body(SEED / "02-degraded-zpool-list-j.json"))
-    return fake_zpool(
-        tmp_path,
-        f"""
-if args[0] == "version":
-    print("zfs-2.3.2-2~bpo12+2\\nzfs-kmod-2.3.2-2~bpo12+2")
-elif args[:2] == ["status", "-j"]:
-    print(open({str(status)!r}).read())
-elif args[:2] == ["list", "-j"]:
-    print(open({str(listing)!r}).read())
-""",
-    )
-
-
-def nodewatch(*args: str, config: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nodewatch", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=REPO,
-        timeout=60,
-    )
-
-
-def config_file(tmp_path: Path, zpool: Path, timeout: float = 5) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f'[zfs]\nzpool_command = "{zpool}"\ntimeout_seconds = {timeout}\n[smart]\nenabled = false\n'
-    )
-    return path
 
 
 def test_snapshot_then_diagnose_from_it_gives_the_same_report(tmp_path):

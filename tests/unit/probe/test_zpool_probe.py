@@ -1,35 +1,18 @@
 """The zpool probe against fake `zpool` programs: real processes, real timeouts,
 real permission errors — no mocks. The fake scripts print recorded outputs."""
 
-import stat
-import sys
 from pathlib import Path
 
 import pytest
 
-from nodewatch.config import Config, SmartSettings, ZfsSettings, defaults
+from nodewatch.config import defaults
 from nodewatch.model import ProbeErrorKind, ProbeOutcome
 from nodewatch.probe.zpool import detect_json_support, read_kstat_state, read_kstat_states, read_pools
+from tests.support.programs import config_for, fake_zpool
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 HEALTHY_JSON = FIXTURES / "zpool-status-json" / "lab-2.3.2-raidz1-healthy.json"
 MISSING_TEXT = FIXTURES / "zpool-status-text" / "lab-2.3.2-member-missing-P.txt"
-
-
-def fake_zpool(tmp_path: Path, body: str, *, executable: bool = True) -> Path:
-    """Write a `zpool` Python script whose behaviour is `body` (argv in `args`)."""
-    script = tmp_path / "zpool"
-    script.write_text(f"#!{sys.executable}\nimport sys, time\nargs = sys.argv[1:]\n{body}\n")
-    if executable:
-        script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return script
-
-
-def config_for(zpool: Path, timeout: float = 5.0, *, smart: bool = True) -> Config:
-    return Config(
-        zfs=ZfsSettings(zpool_command=str(zpool), timeout_seconds=timeout),
-        smart=SmartSettings(enabled=smart),
-    )
 
 
 def read(config, **kwargs):
