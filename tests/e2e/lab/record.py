@@ -18,6 +18,8 @@ from .agent import Result
 from .vm import Machine
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "lab"
+# The header of the boot*-qemu-devices.txt files: what the harness told QEMU, not a guest command.
+ORIGIN_OF_DEVICES = "the lab harness (tests/e2e/lab/record.py): the disks QEMU emulated, not a guest command"
 
 
 def guest_facts(m: Machine) -> dict[str, str]:
@@ -95,7 +97,10 @@ class Recorder:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
         lines = [
-            f"# boot {boot} of scenario {self.scenario} (flavour {self.flavour}), before step {self.step + 1}"
+            f"# origin: {ORIGIN_OF_DEVICES}",
+            f"# scenario: boot {boot} of {self.scenario} (flavour {self.flavour}),"
+            f" before step {self.step + 1}",
+            "# ---",
         ]
         for d in disks:
             ident = {

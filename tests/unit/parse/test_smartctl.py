@@ -1,4 +1,4 @@
-"""parse/smartctl.py on real `smartctl -j` outputs (tests/fixtures/smartctl-json/, origins in *.source)."""
+"""parse/smartctl.py on real `smartctl -j` outputs (tests/fixtures/smartctl-json/, origins beside them)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def _parse(name: str):  # type: ignore[no-untyped-def]
 
 def test_every_fixture_names_its_origin() -> None:
     for path in FIXTURES.glob("*.json"):
-        assert path.with_suffix(".source").is_file(), path.name
+        assert path.with_name(path.name + ".source").is_file(), path.name
 
 
 @pytest.mark.parametrize(
