@@ -305,6 +305,17 @@ def _nvme(smart: SmartInfo) -> list[Concern]:
             + ([SmartHealth.FAILING] if spare_low else [])
             + ([SmartHealth.REPLACE_SOON] if bits & ~0x3F else [])
         )
+        worn_only = (
+            bits == 0x04
+            and (smart.nvme_percentage_used or 0) >= NVME_WEAR_REPLACE_PERCENT
+            and not smart.nvme_media_errors
+            and not spare_low
+        )
+        if worn_only:
+            # Samsung raises bit 2 when Percentage Used reaches 100 % (smartmontools#537): the rated
+            # endurance is used up, the flash is not failing. Replace soon, not now.
+            health = SmartHealth.REPLACE_SOON
+            said.append("raised because Percentage Used reached 100 %, with spare and media errors fine")
         facts = f"NVMe critical warning {bits:#04x}: " + "; ".join(said)
         if spare is not None and spare_threshold is not None:
             facts += f" (available spare {spare} %, threshold {spare_threshold} %)"

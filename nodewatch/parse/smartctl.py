@@ -3,8 +3,8 @@
 The exit status is a bitmask (smartctl(8), "RETURN VALUES",
 https://www.smartmontools.org/browser/trunk/smartmontools/smartctl.8.in):
 each bit is decoded to a named flag here, in one table. JSON has been
-smartctl's own since 7.0; older versions print text only and come out as
-"SMART unavailable".
+smartctl's own since 7.0; the plain text of every version (and of pastes
+without -j) is read by parse/smartctl_text.py. `parse_smartctl` takes either.
 """
 
 from __future__ import annotations
@@ -47,6 +47,23 @@ NVME_SELF_TEST_FAILED = frozenset({5, 6, 7})
 _UNKNOWN_BRIDGE = re.compile(r"Unknown USB bridge \[0x([0-9a-fA-F]{4}):0x([0-9a-fA-F]{4})")
 
 
+def parse_smartctl(text: str, returncode: int | None = None) -> SmartInfo:
+    """Given any smartctl output (JSON from -j, or plain text) and its exit status when known,
+    return what it says. Never raises. Without an exit status, JSON's own is used."""
+    if text.lstrip().startswith("{"):
+        if returncode is None:
+            try:
+                status = _dig(json.loads(text), "smartctl", "exit_status")
+            except (json.JSONDecodeError, RecursionError):
+                status = None
+            returncode = status if isinstance(status, int) and not isinstance(status, bool) else 0
+        return parse_smartctl_json(text, returncode)
+    from nodewatch.parse.smartctl_text import parse_smartctl_text
+
+    result: SmartInfo = parse_smartctl_text(text, returncode)
+    return result
+
+
 def bridge_ids(message: str) -> str | None:
     """Given a smartctl message, return the vendor:product of an unknown USB bridge it names."""
     match = _UNKNOWN_BRIDGE.search(message)
@@ -69,7 +86,7 @@ def parse_smartctl_json(text: str, returncode: int) -> SmartInfo:
     flags = exit_flags(returncode)
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         first = next((line.strip() for line in text.splitlines() if line.strip()), "no output")
         return SmartInfo(
             available=False,
