@@ -7,11 +7,13 @@ machine" all work (shared/DESIGN.md): the same diagnose() runs on them.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import NoReturn
 
 from nodewatch import model, serialize
 
@@ -53,6 +55,30 @@ def read_input(path: str) -> str:
         raise ReplayError(f"cannot read {path}: {err.strerror}") from None
 
 
+# A `zpool status` holds a `pool:` line, a NAME/STATE table header (a pasted table alone),
+# the JSON "pools" key, or says "no pools available": each on a line of its own, of sane length.
+_ZPOOL_STATUS_SIGN = re.compile(
+    rb"(?m)^[ \t]*(pool: ?\S{1,256}|NAME[ \t]+STATE[ \t]+READ[ \t]+WRITE[ \t]+CKSUM|no pools available)"
+    rb'[ \t]*\r?$|"pools"[ \t]*:'
+)
+
+
+def read_zpool_status(path: str) -> str:
+    """Read a saved `zpool status` (a path, or `-` for stdin), refusing what cannot be one.
+
+    The bytes are looked at before they are decoded, so a 50 MB one-line or random
+    paste is refused without being copied into text and parsed (memory stays bounded).
+    Raise ReplayError "no pool found in the input" naming how it begins.
+    """
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as err:
+        raise ReplayError(f"cannot read {path}: {err.strerror}") from None
+    if not _ZPOOL_STATUS_SIGN.search(data):
+        _refuse(data[:4096].decode("utf-8", errors="replace"))
+    return data.decode("utf-8", errors="replace")
+
+
 def snapshot_from_file(path: str) -> model.Snapshot:
     """Given a `nodewatch snapshot` file (or `-`), return the Snapshot it holds."""
     return snapshot_from_json(read_input(path), path)
@@ -69,7 +95,7 @@ def snapshot_from_output_files(
     listing, and optionally a udev dump or a by-id listing, return a Snapshot as if
     collected on that machine."""
     return snapshot_from_outputs(
-        read_input(zpool_status) if zpool_status else None,
+        read_zpool_status(zpool_status) if zpool_status else None,
         udev_db=read_input(udev_db) if udev_db else None,
         by_id=read_input(by_id) if by_id else None,
         zpool_import=read_input(zpool_import) if zpool_import else None,
@@ -107,6 +133,7 @@ def snapshot_from_outputs(
     try:
         if zpool_status is not None:
             pool_status = parse_zpool_status(zpool_status, source="zpool status")
+            _check_pools_found(zpool_status, pool_status)
         if zpool_list is not None:
             pool_status = attach_capacity(pool_status, _capacities(zpool_list))
     except ParseError as err:
@@ -145,6 +172,30 @@ def snapshot_from_outputs(
             if stdout is not None
         ),
     )
+
+
+# What `zpool status` prints when nothing is imported: an answer, not a failure.
+_NO_POOLS = "no pools available"
+_SHOWN = 120  # characters of an input line quoted in an error
+
+
+def _check_pools_found(text: str, pool_status: model.PoolStatus) -> None:
+    """Raise ReplayError when a pasted `zpool status` holds no pool: empty input, a `zpool`
+    error message, a shell transcript, binary. Never read as "all is well"."""
+    if pool_status.pools or pool_status.source is model.PoolSource.JSON:
+        return  # `zpool status -j` with "pools": {} is a checked answer: nothing imported
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if lines and all(line == _NO_POOLS for line in lines):
+        return
+    _refuse(text)
+
+
+def _refuse(text: str) -> NoReturn:
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if not first:
+        raise ReplayError("no pool found in the input: it is empty")
+    shown = first if len(first) <= _SHOWN else first[:_SHOWN] + "…"
+    raise ReplayError(f"no pool found in the input (not a `zpool status` output); it begins with {shown!r}")
 
 
 def _import_listing(text: str) -> tuple[model.PoolStatus, tuple[model.ExpectedPool, ...]]:

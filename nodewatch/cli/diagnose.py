@@ -61,6 +61,11 @@ def run(args: argparse.Namespace) -> int:
     pasted = args.zpool_status or args.zpool_import
     if (args.udev_db or args.by_id) and not pasted:
         raise common.UserError("--udev-db and --by-id go with --zpool-status or --zpool-import")
+    from_stdin = [
+        value for value in (args.zpool_status, args.udev_db, args.by_id, args.zpool_import) if value == "-"
+    ]
+    if len(from_stdin) > 1:
+        raise common.UserError("- (stdin) can be given for one input only")
     if args.zpool_import and (args.demo or args.snapshot_file):
         raise common.UserError("--zpool-import goes with --zpool-status, or alone")
     try:

@@ -46,5 +46,16 @@ def check(context: Context) -> Iterator[Finding]:
                 "zpool-output-not-understood",
                 f"{len(lines)} line(s) of zpool status were not understood",
                 detail="They are kept below. Please report them: a new ZFS version may print something new.",
-                evidence=tuple(lines[:50]),
+                evidence=tuple(_clipped(line) for line in lines[:_SHOWN_LINES]),
             )
+
+
+# A paste can hold anything: never echo it whole into a finding.
+_SHOWN_LINES = 50
+_SHOWN_CHARS = 200
+
+
+def _clipped(line: str) -> str:
+    if len(line) <= _SHOWN_CHARS:
+        return line
+    return f"{line[:_SHOWN_CHARS]}… ({len(line)} characters)"

@@ -4,6 +4,10 @@ Every input is a real public `zpool status` (the fixture header names the
 thread or document it was copied from); no inventory unless a test gives one.
 """
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -258,3 +262,77 @@ def test_a_raidz_on_sdx_that_openzfs_reimported_by_itself_is_said_to_be_fine_wit
     assert (
         report.findings[0].actions[0].command == "zpool export tank && zpool import -d /dev/disk/by-id tank"
     )
+
+
+# ─── not a zpool status; hostile input ─────────────────────────────────────
+
+
+def nodewatch(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "nodewatch", *args], input=stdin, capture_output=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    "paste",
+    [
+        b"",
+        b"cannot open 'tank': no such pool\n",
+        b"ssh: connect to host nas port 22: Connection refused\n",
+        b"$ zpool status\n-bash: zpool: command not found\n",
+        bytes(range(256)) * 40,
+    ],
+    ids=["empty", "zpool-error", "ssh-failed", "shell-transcript", "binary"],
+)
+def test_a_paste_that_is_not_a_zpool_status_exits_3_no_pool_found(paste):
+    done = nodewatch("diagnose", "--zpool-status", "-", stdin=paste)
+    assert done.returncode == 3
+    assert b"no pool found in the input" in done.stderr
+    assert b"Nothing needs attention" not in done.stdout
+
+
+def test_no_pools_available_is_an_answer_not_an_error():
+    done = nodewatch("diagnose", "--zpool-status", "-", stdin=b"no pools available\n")
+    assert done.returncode == 0
+
+
+def test_the_refusal_quotes_the_input_with_control_characters_escaped():
+    done = nodewatch("diagnose", "--zpool-status", "-", stdin=b"\x1b[2Jboom\x07\n")
+    assert done.returncode == 3
+    assert b"\x1b" not in done.stderr and b"\x07" not in done.stderr
+    assert b"\\x1b[2Jboom\\x07" in done.stderr
+
+
+def test_stdin_can_be_given_for_one_input_only():
+    done = nodewatch("diagnose", "--zpool-status", "-", "--by-id", "-", stdin=b"no pools available\n")
+    assert done.returncode == 3
+    assert b"one input only" in done.stderr
+
+
+def test_a_usage_error_exits_3_not_2_which_monitoring_reads_as_critical():
+    done = nodewatch("diagnose", "--no-such-option")
+    assert done.returncode == 3
+    assert b"usage:" in done.stderr
+
+
+def test_a_huge_line_among_pool_lines_is_clipped_in_the_evidence(tmp_path):
+    text = (TEXT / "zol-0.6-four-space-indent-scan-none.txt").read_text(encoding="utf-8")
+    pasted = text + "x" * 1_000_000 + "\n"
+    report = diagnose(snapshot_from_outputs(pasted))
+    lines = [line for f in report.findings for line in f.evidence]
+    assert lines and max(len(line) for line in lines) < 300
+    assert any("(1000000 characters)" in line for line in lines)
+
+
+def test_snapshot_dash_o_dash_writes_to_stdout_not_to_a_file_named_dash(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "nodewatch", "snapshot", "-o", "-"],
+        capture_output=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["schema"] == 1
+    assert not (tmp_path / "-").exists()
