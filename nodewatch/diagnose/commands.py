@@ -83,6 +83,11 @@ def labelclear_then_replace(pool: str, guid: int | str, partition_path: str, dis
     return both(zpool("labelclear", "-f", partition_path), replace(pool, guid, disk_path))
 
 
+def space_used(pool: str) -> str:
+    """Which datasets and snapshots of a pool use its space, largest first (read-only)."""
+    return shlex.join(["zfs", "list", "-o", "name,used,usedbysnapshots", "-S", "used", "-r", pool])
+
+
 def smartctl(*args: str) -> str:
     """`smartctl` with its arguments quoted: read-only reads and self-tests only."""
     return shlex.join(["smartctl", *args])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from nodewatch.diagnose import commands
 from nodewatch.diagnose.context import Context
 from nodewatch.model import Action, Finding, Severity
 
@@ -30,14 +31,8 @@ def check(context: Context) -> Iterator[Finding]:
             pool=pool.name,
             actions=(
                 Action(
-                    command=f"zfs list -o name,used,usedbysnapshots -S used -r {_quote(pool.name)}",
+                    command=commands.space_used(pool.name),
                     why="See which datasets and snapshots use the space (read-only).",
                 ),
             ),
         )
-
-
-def _quote(name: str) -> str:
-    import shlex
-
-    return shlex.quote(name)
