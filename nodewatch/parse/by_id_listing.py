@@ -13,7 +13,7 @@ from collections import Counter
 
 from nodewatch import known_hardware
 from nodewatch.model import Disk, Inventory, InventorySource, Partition, Transport, UsbBridge
-from nodewatch.parse import by_id_names
+from nodewatch.parse import by_id_names, usb_bridge
 from nodewatch.parse.device_names import disk_name, natural_key
 
 SOURCE = InventorySource.BY_ID_LISTING
@@ -136,10 +136,10 @@ def _disk(
                 (port for path in by_path.get(target, []) if (port := by_id_names.usb_port_path(path))), None
             ),
             serial=bridge_serial,
-            serial_is_drives=False if bogus else None,
+            serial_is_drives=usb_bridge.serial_is_drives(bridge_serial, None, bogus=bogus is not None),
             bogus_serial_reason=bogus,
         )
-        serial = None
+        serial = usb_bridge.drive_serial(bridge)
     wwn = next((name[len("wwn-") :] for name in names if name.startswith("wwn-")), None)
     partitions = tuple(
         Partition(

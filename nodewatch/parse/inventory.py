@@ -261,7 +261,7 @@ def _disk(sorted_record: _DiskRecord, smart: SmartInfo | None, shared: dict[str,
         bridge = usb_bridge.build_bridge(record, usb_parent, drive_serial=own_serial, shared_with=others)
         if not ata_through_bridge:
             model = usb_bridge.inquiry_model(record)
-            serial = bridge.serial if bridge.serial_is_drives else None
+            serial = usb_bridge.drive_serial(bridge)
     wwn = record.get(ID_WWN_WITH_EXTENSION) or record.get(ID_WWN)
     warnings: list[str] = []
     if bridge and wwn and wwn.lower() in known_hardware.BOGUS_BRIDGE_WWNS:

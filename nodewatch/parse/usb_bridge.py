@@ -120,12 +120,21 @@ def build_bridge(
         product_name=product_name.strip() if product_name else None,
         port_path=usb_port_path(device.get(ID_PATH)),
         serial=serial,
-        serial_is_drives=_serial_is_drives(serial, drive_serial, bogus=reason is not None),
+        serial_is_drives=serial_is_drives(serial, drive_serial, bogus=reason is not None),
         bogus_serial_reason=reason,
     )
 
 
-def _serial_is_drives(serial: str | None, drive_serial: str | None, *, bogus: bool) -> bool | None:
+def drive_serial(bridge: UsbBridge) -> str | None:
+    """Given a disk's bridge, return the drive's own serial as far as the bridge tells it:
+    the serial it reports when that is the drive's, else None (SMART may know better)."""
+    return bridge.serial if bridge.serial_is_drives else None
+
+
+def serial_is_drives(serial: str | None, drive_serial: str | None, *, bogus: bool) -> bool | None:
+    """Given the serial a bridge reports and the drive's own when known (SMART, ata_id),
+    say whether the bridge's is the drive's: True, False, or None when it cannot be told.
+    The one place this is decided, for live udev, udev dumps and by-id listings alike."""
     if not serial:
         return None
     if bogus:
