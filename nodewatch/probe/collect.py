@@ -86,9 +86,11 @@ def _read_smartctl(context: Pass) -> Reading[Any]:
     settings = context.config.smart
     watch = Stopwatch(smartctl.NAME)
     if records is None:
-        return Reading(None, watch.no_data(ProbeErrorKind.ABSENT, "no disks known: udev unavailable"))
+        reason = "no disks known: udev unavailable"
+        return Reading(None, watch.no_data(ProbeErrorKind.ABSENT, reason), skipped=True)
     if not settings.enabled:
-        return Reading(None, watch.no_data(ProbeErrorKind.ABSENT, "disabled in the config ([smart] enabled)"))
+        reason = "disabled in the config ([smart] enabled)"
+        return Reading(None, watch.no_data(ProbeErrorKind.ABSENT, reason), skipped=True)
     return smartctl.read_all(
         records.smart_targets(),
         command=settings.smartctl_command,
@@ -243,7 +245,8 @@ def _snapshot(
     results = tuple(
         reading.result
         for name, reading in every.items()
-        if name in ran or any(r.name == name for r in (previous.probes if previous else ()))
+        if not reading.skipped
+        and (name in ran or any(r.name == name for r in (previous.probes if previous else ())))
     )
     return Snapshot(
         hostname=host.hostname(),
@@ -301,4 +304,6 @@ def read_inventory(
     deadline = Deadline(default_deadline(config) if deadline_seconds is None else deadline_seconds)
     readings = _run(list(DISK_PROBES), None, config, deadline, root)
     inventory = _inventory(readings, list(DISK_PROBES), None)
-    return inventory, tuple(readings[name].result for name in (udev.NAME, smartctl.NAME))
+    return inventory, tuple(
+        readings[name].result for name in (udev.NAME, smartctl.NAME) if not readings[name].skipped
+    )

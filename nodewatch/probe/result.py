@@ -24,6 +24,9 @@ class Reading(Generic[T]):
     value: T | None
     result: ProbeResult
     raw: tuple[RawOutput, ...] = ()
+    # Not run: what it needs is not there (that probe's result says why), or the config turns
+    # it off. A Snapshot lists no result for it, so no finding repeats another's.
+    skipped: bool = False
 
     @property
     def ok(self) -> bool:

@@ -82,3 +82,4 @@ def test_nodewatch_v_logs_each_command_and_probe_and_plain_runs_say_nothing(tmp_
     assert "DEBUG: probe zpool: ok in" in loud.stderr
     assert "DEBUG: probe udev: " in loud.stderr
     assert "DEBUG: probe smartctl: no_data (absent: " in loud.stderr  # disabled, or no udev here
+    assert '"name": "smartctl"' not in nodewatch("diagnose", "--json", config=config).stdout

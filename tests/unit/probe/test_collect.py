@@ -172,3 +172,17 @@ def test_a_failed_pass_says_which_probe_and_why_without_raising(node, tmp_path) 
     assert results["zpool"] == (ProbeOutcome.NO_DATA, "not_installed")
     assert results["smartctl"] == (ProbeOutcome.NO_DATA, "not_installed")
     assert snapshot.pool_status is None and snapshot.inventory is not None
+
+
+def test_smart_turned_off_or_without_disks_adds_no_result_of_its_own(node, monkeypatch) -> None:
+    config, root, calls = node
+    off = Config(zfs=config.zfs, smart=SmartSettings(enabled=False))
+    assert "smartctl" not in [p.name for p in module.collect(off, root).probes]
+    assert not [c for c in _calls(calls) if c.startswith("smartctl")]
+
+    def no_udev(root: Path = Path("/"), mounts: object = ()) -> Reading[object]:
+        return Reading((), ProbeResult("udev", ProbeOutcome.NO_DATA, "no udev database at /run/udev"))
+
+    monkeypatch.setattr(udev, "read_block_devices", no_udev)
+    names = [p.name for p in module.collect(config, root).probes]
+    assert "udev" in names and "smartctl" not in names  # udev's result says why, once
