@@ -19,6 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from nodewatch.model import InventorySource  # noqa: E402
 from nodewatch.parse.inventory import build_inventory  # noqa: E402
 from nodewatch.parse.udev_db import parse_udev_db  # noqa: E402
 
@@ -76,7 +77,7 @@ def main() -> int:
     inventory = None
     for _ in range(RUNS):
         started = time.perf_counter()
-        inventory = build_inventory(parse_udev_db(text, source="bench"), source="udev-db")
+        inventory = build_inventory(parse_udev_db(text, source="bench"), source=InventorySource.UDEV_DB)
         samples.append((time.perf_counter() - started) * 1000)
     assert inventory is not None
     best = min(samples)

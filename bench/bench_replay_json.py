@@ -35,6 +35,7 @@ import bench_zpool_parse  # noqa: E402
 
 from nodewatch import diagnose, replay  # noqa: E402
 from nodewatch.cli.common import print_json  # noqa: E402
+from nodewatch.model import InventorySource  # noqa: E402
 from nodewatch.parse.inventory import build_inventory  # noqa: E402
 from nodewatch.parse.udev_db import parse_udev_db  # noqa: E402
 from nodewatch.parse.zpool_status import parse_zpool_status  # noqa: E402
@@ -54,7 +55,7 @@ def snapshots() -> dict[str, str]:
         local_time=big.local_time,
         zfs_version="2.3.2",
         pool_status=parse_zpool_status(bench_zpool_parse.make_json()),
-        inventory=build_inventory(parse_udev_db(bench_inventory.make_dump(240)), source="udev"),
+        inventory=build_inventory(parse_udev_db(bench_inventory.make_dump(240)), source=InventorySource.UDEV),
         probes=big.probes,
     )
     return {"demo": demo, "big node": json.dumps(to_data(big), indent=1, ensure_ascii=False) + "\n"}

@@ -124,7 +124,8 @@ def _encoder(hint: Any) -> Encoder:
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _dataclass_encoder(hint)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return lambda value: value.value
+        # A plain value where a StrEnum is declared passes as it is, as to_data always let it.
+        return lambda value: value.value if isinstance(value, enum.Enum) else value
     if hint is datetime:
         return lambda value: value.isoformat()
     return to_data  # anything else: by the value's own type
@@ -217,80 +218,55 @@ def _dict_decoder(decode_value: Decoder) -> Decoder:
 
 
 def _dataclass_decoder(cls: type) -> Decoder:
-    # Written on first use, not here: a Vdev holds Vdevs, so its decoder asks for itself.
-    written: Decoder | None = None
+    # Fields read on first use, not here: a Vdev holds Vdevs, so its decoder asks for itself.
+    fields: tuple[_Field, ...] = ()
+    known = frozenset(f.name for f in dataclasses.fields(cls))
 
     def decode(data: Any) -> Any:
-        nonlocal written
-        if written is None:
-            written = _write_dataclass_decoder(cls)
-        return written(data)
+        nonlocal fields
+        if not fields:
+            fields = _fields(cls)
+        if type(data) is not dict:
+            raise _wrong_type("an object", data)
+        if not known.issuperset(data):
+            raise DecodeError("", f"unknown field(s) {', '.join(sorted(set(data) - known))}")
+        kwargs = {}
+        for name, decode_field, required, plain in fields:
+            value = data.get(name, _ABSENT)
+            if value is _ABSENT:
+                if required:
+                    raise DecodeError("", f"missing field {name}")
+            elif type(value) is plain:
+                kwargs[name] = value  # a str, int or bool where one is declared: the common case
+            else:
+                try:
+                    kwargs[name] = decode_field(value)
+                except DecodeError as err:
+                    raise err.within(name) from None
+        return cls(**kwargs)
 
     return decode
 
 
-def _write_dataclass_decoder(cls: type) -> Decoder:
-    """Write the decoder of one dataclass as straight-line Python, as dataclasses writes
-    __init__: a field at a time, scalar type checks inline, no loop over the fields."""
+# A field: its name, its decoder, whether a document must hold it, and the plain type
+# (str, int or bool) a value of which is taken as it is, if any.
+_Field = tuple[str, Decoder, bool, type | None]
+_ABSENT = object()
+
+
+def _fields(cls: type) -> tuple[_Field, ...]:
     hints = _hints(cls)
-    fields = dataclasses.fields(cls)
-    scope: dict[str, Any] = {
-        "DecodeError": DecodeError,
-        "MISSING": dataclasses.MISSING,
-        "cls": cls,
-        "known": frozenset(f.name for f in fields),
-        "required": [f.name for f in fields if _required(f)],
-        "wrong": _wrong_type,
-    }
-    body = [
-        "def decode(data):",
-        "    if type(data) is not dict:",
-        "        raise wrong('an object', data)",
-        "    if not known.issuperset(data):",
-        "        raise DecodeError('', f\"unknown field(s) {', '.join(sorted(set(data) - known))}\")",
-        "    for name in required:",
-        "        if name not in data:",
-        "            raise DecodeError('', f'missing field {name}')",
-        "    at = ''",
-        "    try:",
-    ]
-    for index, f in enumerate(fields):
-        value = f"v{index}"
-        body.append(f"        at = {f.name!r}")
-        if _required(f):
-            body.append(f"        {value} = data[{f.name!r}]")
-            indent = "        "
-        else:
-            scope[f"default{index}"] = f.default_factory if f.default is dataclasses.MISSING else f.default
-            call = "()" if f.default is dataclasses.MISSING else ""
-            body += [
-                f"        {value} = data.get({f.name!r}, MISSING)",
-                f"        if {value} is MISSING:",
-                f"            {value} = default{index}{call}",
-                "        else:",
-            ]
-            indent = "            "
-        body += [indent + line for line in _convert(hints[f.name], value, index, scope)]
-    body += [
-        "    except DecodeError as err:",
-        "        raise err.within(at) from None",
-        "    return cls(" + ", ".join(f"{f.name}=v{i}" for i, f in enumerate(fields)) + ")",
-    ]
-    exec("\n".join(body), scope)  # noqa: S102 — our own code, written from the model's hints
-    return typing.cast(Decoder, scope["decode"])
+    return tuple(
+        (f.name, _decoder(hints[f.name]), _required(f), _plain(hints[f.name]))
+        for f in dataclasses.fields(cls)
+    )
 
 
-def _convert(hint: Any, value: str, index: int, scope: dict[str, Any]) -> list[str]:
-    """Lines that check (and convert) one field's value in place."""
-    optional = _is_union(hint) and type(None) in typing.get_args(hint)
-    options = [arg for arg in typing.get_args(hint) if arg is not type(None)] if optional else [hint]
-    if len(options) == 1 and options[0] in (str, int, bool):
-        kind = options[0].__name__
-        test = f"type({value}) is not {kind}"
-        test = f"{value} is not None and {test}" if optional else test
-        return [f"if {test}:", f"    raise wrong({kind!r}, {value})"]
-    scope[f"decode{index}"] = _decoder(hint)
-    return [f"{value} = decode{index}({value})"]
+def _plain(hint: Any) -> type | None:
+    """str, int or bool when the hint is one of them (or it or None): a value of exactly
+    that type is taken as it is."""
+    options = [arg for arg in typing.get_args(hint) if arg is not type(None)] if _is_union(hint) else [hint]
+    return options[0] if len(options) == 1 and options[0] in (str, int, bool) else None
 
 
 def _required(f: dataclasses.Field[Any]) -> bool:

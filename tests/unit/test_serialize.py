@@ -117,3 +117,8 @@ def test_decode_fills_in_defaults_and_converts_integers_to_floats():
     scan = serialize.from_data(model.Scan, {"percent_done": 50})
     assert scan == model.Scan(percent_done=50.0)
     assert isinstance(scan.percent_done, float)
+
+
+def test_a_plain_string_where_a_str_enum_is_declared_encodes_as_itself():
+    inventory = model.Inventory(disks=(), source="udev-db")  # type: ignore[arg-type]
+    assert serialize.to_data(inventory)["source"] == "udev-db"
