@@ -1,5 +1,5 @@
 """parse/smartctl_text.py on real plain smartctl outputs (tests/fixtures/smartctl-text/, origins in
-*.source), and a property test that no text makes it raise."""
+*.txt.source), and a property test that no text makes it raise."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def test_every_fixture_names_its_origin() -> None:
     names = list(FIXTURES.glob("*.txt"))
     assert len(names) >= 12
     for path in names:
-        assert path.with_suffix(".source").is_file(), path.name
+        assert path.with_name(path.name + ".source").is_file(), path.name
 
 
 def test_ata_attribute_table_identity_and_running_self_test() -> None:
