@@ -7,21 +7,29 @@ that an unhealthy pool never leaves without a finding.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 
 from nodewatch.config import DiagnoseSettings
 from nodewatch.diagnose.context import Context
-from nodewatch.model import Finding, Report, Severity, Snapshot
+from nodewatch.model import Finding, Guid, KnownMember, Report, Severity, Snapshot
 
 __all__ = ["diagnose"]
 
 
 def diagnose(
-    snapshot: Snapshot, settings: DiagnoseSettings | None = None, previous: Snapshot | None = None
+    snapshot: Snapshot,
+    settings: DiagnoseSettings | None = None,
+    previous: Snapshot | None = None,
+    known_members: Mapping[Guid, KnownMember] | None = None,
 ) -> Report:
-    """Given a snapshot (and the one before it, for trends), return the report of what is wrong."""
+    """Given a snapshot (and the one before it, for trends), return the report of what is wrong.
+
+    known_members: the disks pool members were last seen on, by vdev guid (the service's
+    history, a pure input), so that a member whose disk is gone can still be named.
+    """
     from nodewatch.diagnose.rules import RULES, pools
 
-    context = Context.build(snapshot, settings or DiagnoseSettings(), previous)
+    context = Context.build(snapshot, settings or DiagnoseSettings(), previous, known_members)
     findings: list[Finding] = []
     for name in RULES:
         rule = importlib.import_module(f"nodewatch.diagnose.rules.{name}")

@@ -8,6 +8,7 @@ indexes built here so no rule walks the inventory itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from nodewatch.config import DiagnoseSettings
@@ -16,6 +17,7 @@ from nodewatch.model import (
     CLASS_GROUPS,
     Disk,
     Guid,
+    KnownMember,
     Partition,
     Pool,
     PoolSource,
@@ -47,6 +49,7 @@ class Context:
     snapshot: Snapshot
     settings: DiagnoseSettings = field(default_factory=DiagnoseSettings)
     previous: Snapshot | None = None
+    known_members: Mapping[Guid, KnownMember] = field(default_factory=dict)  # the service's history
     by_path: dict[str, Location] = field(default_factory=dict)
     by_label_guid: dict[Guid, Location] = field(default_factory=dict)
     by_partuuid: dict[str, Location] = field(default_factory=dict)
@@ -55,9 +58,13 @@ class Context:
 
     @classmethod
     def build(
-        cls, snapshot: Snapshot, settings: DiagnoseSettings, previous: Snapshot | None = None
+        cls,
+        snapshot: Snapshot,
+        settings: DiagnoseSettings,
+        previous: Snapshot | None = None,
+        known_members: Mapping[Guid, KnownMember] | None = None,
     ) -> Context:
-        context = cls(snapshot, settings, previous)
+        context = cls(snapshot, settings, previous, dict(known_members or {}))
         for disk in snapshot.disks:
             context._index(Location(disk), disk.devnode, [link.path for link in disk.by_id], disk.by_path)
             for partition in disk.partitions:

@@ -7,10 +7,10 @@ nodewatch/words/disks.py (below diagnose in the layering), re-exported here.
 
 from __future__ import annotations
 
-from nodewatch.model import Disk, DiskRef
-from nodewatch.words.disks import describe, recorded_as, siblings_differ, why_renamed
+from nodewatch.model import Disk, DiskRef, KnownMember
+from nodewatch.words.disks import TRANSPORTS, describe, recorded_as, siblings_differ, why_renamed
 
-__all__ = ["describe", "disk_ref", "recorded_as", "siblings_differ", "why_renamed"]
+__all__ = ["describe", "disk_ref", "known_ref", "last_seen", "recorded_as", "siblings_differ", "why_renamed"]
 
 
 def disk_ref(disk: Disk) -> DiskRef:
@@ -27,4 +27,32 @@ def disk_ref(disk: Disk) -> DiskRef:
         serial=(disk.smart.serial if disk.smart and disk.smart.serial else disk.serial),
         transport=disk.transport,
         port=port,
+    )
+
+
+def last_seen(member: KnownMember) -> str:
+    """'The missing member was the WDC WD40EFZX-68AWUN0 serial WD-WX12…, last seen as /dev/sdc
+    behind a USB bridge at port USB 0:1:1.0 on 2026-11-23 12:00 UTC (nodewatch history).'"""
+    what = " ".join(x for x in (member.model, f"serial {member.serial}" if member.serial else None) if x)
+    text = f"The missing member was the {what or 'disk'}"
+    if member.bridge_serial and member.bridge_serial != member.serial:
+        text += f" (its USB bridge reports serial {member.bridge_serial})"
+    where = [f"as {member.devnode}" if member.devnode else ""]
+    if member.transport:
+        where.append(TRANSPORTS[member.transport].phrase)
+    if member.port:
+        where.append(f"at port {member.port}")
+    seen = " ".join(x for x in [*where, f"on {member.last_seen:%Y-%m-%d %H:%M} UTC"] if x)
+    return f"{text}, last seen {seen} (nodewatch history)."
+
+
+def known_ref(member: KnownMember) -> DiskRef:
+    """The disk a member was last seen on, as a finding names it (from history, not present now)."""
+    return DiskRef(
+        devnode=None,
+        by_id=member.by_id[0] if member.by_id else None,
+        model=member.model,
+        serial=member.serial,
+        transport=member.transport,
+        port=member.port,
     )

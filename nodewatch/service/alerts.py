@@ -23,7 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+
+from nodewatch.config import AlertsSettings
 
 log = logging.getLogger(__name__)
 
@@ -83,14 +84,14 @@ def scrub(text: str, urls: Sequence[str]) -> str:
     return text
 
 
-def load_targets(alerts: Any) -> tuple[list[Target], list[str]]:
+def load_targets(alerts: AlertsSettings) -> tuple[list[Target], list[str]]:
     """Given the [alerts] section, return the targets and warnings (urls_file readable by others).
 
     Raise AlertConfigError when urls_file is set but cannot be read.
     """
-    urls = [str(url).strip() for url in alerts["urls"] if str(url).strip()]
+    urls = [url.strip() for url in alerts.urls if url.strip()]
     warnings: list[str] = []
-    urls_file = str(alerts["urls_file"] or "")
+    urls_file = alerts.urls_file
     if urls_file:
         path = Path(urls_file)
         try:

@@ -40,6 +40,9 @@ def missing_member(context: Context, pool: Pool, placement: Placement) -> Findin
         + (f" ({words.recorded_as(leaf)})." if words.recorded_as(leaf) else "."),
         redundancy_words(placement),
     ]
+    known = context.known_members.get(leaf.guid) if leaf.guid is not None else None
+    if known:
+        detail.append(words.last_seen(known))
     if not context.has_inventory:
         detail.append("No disk inventory was given, so nodewatch cannot tell whether the disk is here.")
     elif listing_only(context):
@@ -61,6 +64,7 @@ def missing_member(context: Context, pool: Pool, placement: Placement) -> Findin
         detail=" ".join(detail),
         pool=pool.name,
         vdev_guid=leaf.guid,
+        disk=words.known_ref(known) if known else None,
         evidence=tuple(e for e in evidence if e),
         actions=tuple(_gone_actions(context, pool, placement)),
     )

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from nodewatch.config import AlertsSettings
 from nodewatch.service import alerts
 from nodewatch.service.alerts import Notifier, Target, load_targets, redact, scrub, send
 from tests.support.receiver import Receiver
@@ -83,13 +84,13 @@ def test_urls_file_adds_urls_and_warns_when_others_can_read_it(tmp_path):
     path = tmp_path / "urls"
     path.write_text("# comment\njson://127.0.0.1:1/\n\njson://127.0.0.1:2/\n")
     os.chmod(path, 0o644)
-    targets, warnings = load_targets({"urls": ["json://127.0.0.1:1/"], "urls_file": str(path)})
+    targets, warnings = load_targets(AlertsSettings(urls=("json://127.0.0.1:1/",), urls_file=str(path)))
     assert [t.url for t in targets] == ["json://127.0.0.1:1/", "json://127.0.0.1:2/"]
     assert len(warnings) == 1 and "readable by everyone" in warnings[0] and "chmod 600" in warnings[0]
     os.chmod(path, 0o600)
-    assert load_targets({"urls": [], "urls_file": str(path)})[1] == []
+    assert load_targets(AlertsSettings(urls_file=str(path)))[1] == []
 
 
 def test_a_missing_urls_file_names_the_key(tmp_path):
     with pytest.raises(alerts.AlertConfigError, match=r"alerts\.urls_file"):
-        load_targets({"urls": [], "urls_file": str(tmp_path / "absent")})
+        load_targets(AlertsSettings(urls_file=str(tmp_path / "absent")))
