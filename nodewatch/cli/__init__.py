@@ -23,6 +23,9 @@ COMMANDS: dict[str, str] = {
     "disks": "List every disk: transport, USB bridge, by-id names and why, ZFS membership, SMART.",
     "snapshot": "Collect everything once and write it as JSON, to replay with `diagnose --from`.",
     "config-example": "Print a config file with every setting at its default.",
+    "serve": "Run the service: watch pools and disks, keep history, send alerts, serve the page.",
+    "alert": "Alerts: `alert test` sends a test notification to every configured URL.",
+    "history": "Print what the service recorded: findings that appeared, got worse, cleared.",
     "password-hash": "Hash a password for the status page's basic auth (web.basic_auth_password_hash_file).",
 }
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from nodewatch import config as config_module
@@ -21,6 +22,17 @@ class UserError(Exception):
     def __init__(self, message: str, lines: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.lines = lines
+
+
+def add_config_argument(parser: argparse.ArgumentParser) -> None:
+    """`nodewatch COMMAND --config PATH` as well as `nodewatch --config PATH COMMAND`."""
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="config file (default /etc/nodewatch/config.toml; absent = defaults)",
+    )
 
 
 def load_config(args: argparse.Namespace) -> config_module.Config:

@@ -1,0 +1,519 @@
+"""The long-running service: watch, collect, diagnose, remember, tell.
+
+Threads, so that one slow probe never holds the others up:
+
+- the main thread ticks every few seconds: the systemd watchdog, the kstat poll (a pool's
+  kernel state, read from /proc even while `zpool` hangs), the schedule of full and SMART
+  passes, and recovery holds running out;
+- three lanes run collections, each on its own thread: `pools` (zpool + kstat), `disks`
+  (udev + mounts), `smart` (smartctl -n standby, on its slower interval). A lane re-reads
+  only its probes (probe.collect(only=…)) and its result is merged into the current snapshot;
+- the udev monitor and the ZED FIFO wake the lanes (debounced) when something changes;
+- alerts go out from the Notifier's worker, never from here.
+
+After each merge the snapshot is diagnosed (with the remembered pool members), the policy
+says what to record and send, and the report becomes what the page shows. What a lane could
+not read keeps its last good value (the failed probe says why, and the status is stale).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Collection
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from nodewatch import model
+from nodewatch.config import Config
+from nodewatch.service import alerts, health, members, message, policy, sdnotify, zed
+from nodewatch.service.store import Store, StoreError
+
+log = logging.getLogger(__name__)
+
+POOL_PROBES = frozenset({"zpool", "kstat"})
+DISK_PROBES = frozenset({"udev", "mounts"})
+SMART_PROBES = frozenset({"smartctl"})
+LANES: dict[str, frozenset[str]] = {"pools": POOL_PROBES, "disks": DISK_PROBES, "smart": SMART_PROBES}
+# Which parts of a Snapshot each lane refreshes when it merges.
+LANE_FIELDS = {
+    "pools": ("zfs_version", "pool_status", "kstat_states"),
+    "disks": ("inventory", "mounts"),
+    "smart": ("inventory",),
+}
+DEBOUNCE_SECONDS = 0.3  # gather a burst of uevents into one pass
+MEMBER_WRITE_SECONDS = 3600.0  # refresh "last seen" of an unchanged member at most hourly (SD cards)
+STALE_AFTER_PASSES = 3
+
+
+class Lane:
+    """One kind of collection on its own thread: triggered, debounced, never run twice at once."""
+
+    def __init__(self, name: str, run: Callable[[], None]) -> None:
+        self.name = name
+        self._run = run
+        self._due: float | None = None
+        self._wake = threading.Condition()
+        self._stopping = False
+        self.running_since: float | None = None
+        self._thread = threading.Thread(target=self._loop, name=f"nodewatch-{name}", daemon=True)
+        self._thread.start()
+
+    def trigger(self, delay: float = 0.0) -> None:
+        with self._wake:
+            due = time.monotonic() + delay
+            self._due = (
+                due if self._due is None else min(self._due, due) if delay == 0 else max(self._due, due)
+            )
+            self._wake.notify()
+
+    def stop(self) -> None:
+        with self._wake:
+            self._stopping = True
+            self._wake.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                while not self._stopping and (self._due is None or self._due > time.monotonic()):
+                    self._wake.wait(None if self._due is None else self._due - time.monotonic())
+                if self._stopping:
+                    return
+                self._due = None
+                self.running_since = time.monotonic()
+            try:
+                self._run()
+            except Exception:  # a bug in one pass must not end watching
+                log.exception("the %s pass failed", self.name)
+            finally:
+                self.running_since = None
+
+
+class Service:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        replay: model.Snapshot | None = None,
+        replayed: str | None = None,
+        state_directory: Path | None = None,
+        runtime_directory: Path = zed.DEFAULT_RUNTIME_DIRECTORY,
+        root: Path = Path("/"),
+        notify: sdnotify.Notifier | None = None,
+        backoff: Collection[float] = alerts.BACKOFF,
+        clear_hold: timedelta = policy.CLEAR_HOLD,
+    ) -> None:
+        self.config = config
+        self.replay = replay
+        self.replayed = replayed
+        self.root = root
+        self.runtime_directory = runtime_directory
+        self.state_directory = state_directory or Path(config.service.state_directory)
+        self.sd = notify or sdnotify.Notifier()
+        self.started_at = datetime.now(UTC)
+        self.stop_event = threading.Event()
+        self.policy = policy.Policy(
+            min_severity=policy.SEVERITY_NAMES[config.alerts.min_severity],
+            renotify=timedelta(hours=config.alerts.renotify_hours),
+            clear_hold=clear_hold,
+        )
+        self._lock = threading.RLock()  # merge + evaluate, one at a time
+        self.snapshot: model.Snapshot | None = None
+        self.report: model.Report | None = None
+        self.last_attempt_at: datetime | None = None
+        self.evaluations = 0
+        self._service_findings: dict[str, model.Finding] = {}
+        self._member_written: dict[model.Guid, tuple[model.KnownMember, float]] = {}
+        self.store = self._open_store()
+        self.problems = self._load_problems()
+        self.known = self._load_members()
+        targets, warnings = self._targets()
+        self.notifier = alerts.Notifier(targets, record=self._record_delivery, backoff=tuple(backoff))
+        for warning in warnings:
+            log.warning("%s", warning)
+            self._service_findings["urls-readable"] = health.urls_file_readable(warning)
+        self.lanes: dict[str, Lane] = {}
+        self._stop_udev: Callable[[], None] | None = None
+        self._zed: zed.ZedListener | None = None
+        self._first_pass = threading.Event()
+        self._pools_read = False
+        self._zfs_version: str | None = None
+        # What a lane merges into before the first evaluation: a snapshot with nothing read.
+        self._base = model.Snapshot(hostname="", collected_at=self.started_at)
+
+    # ── setup ──────────────────────────────────────────────────────────────
+
+    def _open_store(self) -> Store | None:
+        try:
+            store = Store.in_directory(self.state_directory)
+        except StoreError as err:
+            log.error("history unavailable: %s (watching and alerting from memory)", err)
+            self._service_findings["history"] = health.history_unwritable(self.state_directory, str(err))
+            return None
+        if store.moved_aside is not None:
+            self._service_findings["history-reset"] = health.history_reset(store.moved_aside)
+        return store
+
+    def _load_problems(self) -> dict[str, policy.Problem]:
+        if self.store is None:
+            return {}
+        try:
+            return {key: policy.Problem.from_data(body) for key, body in self.store.load_problems().items()}
+        except (StoreError, ValueError) as err:
+            log.error("could not read the open problems from history (%s): starting without them", err)
+            return {}
+
+    def _load_members(self) -> dict[model.Guid, model.KnownMember]:
+        if self.store is None:
+            return {}
+        try:
+            return self.store.members()
+        except (StoreError, ValueError) as err:
+            log.error("could not read the remembered pool members (%s)", err)
+            return {}
+
+    def _targets(self) -> tuple[list[alerts.Target], list[str]]:
+        try:
+            targets, warnings = alerts.load_targets(self.config.alerts)
+        except alerts.AlertConfigError as err:
+            log.error("%s: alerts go only to alerts.urls", err)
+            self._service_findings["alerts"] = health.alerts_unconfigured(str(err))
+            targets, warnings = [alerts.Target(u) for u in self.config.alerts.urls], []
+        if not targets:
+            log.warning("no alert URLs configured ([alerts] urls / urls_file): findings are only shown")
+        else:
+            log.info("alerts go to %s", ", ".join(t.name for t in targets))
+        return targets, warnings
+
+    def _record_delivery(self, attempt: alerts.Attempt) -> None:
+        if self.store is not None:
+            from nodewatch.service.store import DeliveryRow
+
+            self.store.record_delivery(DeliveryRow(**dataclasses.asdict(attempt)))
+
+    # ── running ────────────────────────────────────────────────────────────
+
+    def run(self) -> int:
+        """Run until SIGTERM/SIGINT (or stop()); return the exit status."""
+        self._install_signals()
+        if self.replay is not None:
+            self.evaluate(self.replay)
+            self.sd.ready(f"replaying {self.replayed}")
+        else:
+            self._start_watching()
+            self._first_pass.wait(self._pass_deadline() + 5)
+            self.sd.ready(self._status_line())
+        log.info("nodewatch serve is running (%s)", self._status_line())
+        self._tick_loop()
+        self.shutdown()
+        return 0
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    def _install_signals(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+
+        def handler(signum: int, frame: FrameType | None) -> None:
+            log.info("received %s: stopping", signal.Signals(signum).name)
+            self.stop_event.set()
+
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+
+    def _start_watching(self) -> None:
+        self.lanes = {
+            name: Lane(name, lambda name=name: self._collect(name))  # type: ignore[misc]
+            for name in LANES
+        }
+        try:
+            from nodewatch.probe.udev_watch import watch_block_devices
+
+            self._stop_udev = watch_block_devices(self._on_uevent)
+        except OSError as err:
+            log.warning(
+                "%s: disks are re-read every %g s only", err, self.config.service.collect_interval_seconds
+            )
+        try:
+            self._zed = zed.ZedListener(self.runtime_directory, self._on_zed_event)
+        except OSError as err:
+            log.warning(
+                "cannot make %s (%s): ZFS events wait for the kstat poll",
+                self.runtime_directory / zed.FIFO_NAME,
+                err.strerror,
+            )
+        self.lanes["pools"].trigger()
+        self.lanes["disks"].trigger()
+        if self.config.smart.enabled:
+            self.lanes["smart"].trigger()
+
+    def _tick_loop(self) -> None:
+        service = self.config.service
+        tick = float(service.kstat_interval_seconds)
+        if self.sd.watchdog_seconds:
+            tick = min(tick, self.sd.watchdog_seconds / 2)
+        now = time.monotonic()
+        next_full = now + service.collect_interval_seconds
+        next_smart = now + service.smart_interval_hours * 3600
+        next_kstat = now + service.kstat_interval_seconds
+        while not self.stop_event.wait(max(0.05, min(tick, next_kstat - time.monotonic()))):
+            self.sd.watchdog()
+            if self.replay is not None:
+                continue
+            now = time.monotonic()
+            if now >= next_kstat:
+                next_kstat = now + service.kstat_interval_seconds
+                self._poll_kstat()
+            if now >= next_full:
+                next_full = now + service.collect_interval_seconds
+                self.lanes["pools"].trigger()
+                self.lanes["disks"].trigger()
+            if now >= next_smart and self.config.smart.enabled:
+                next_smart = now + service.smart_interval_hours * 3600
+                self.lanes["smart"].trigger()
+            if any(p.absent_since is not None for p in self.problems.values()) and self.report:
+                self.reconsider()
+
+    def shutdown(self) -> None:
+        self.sd.stopping()
+        for lane in self.lanes.values():
+            lane.stop()
+        if self._stop_udev is not None:
+            self._stop_udev()
+        if self._zed is not None:
+            self._zed.close()
+        self.notifier.close(timeout=10)
+        if self.store is not None:
+            self.store.close()
+        self.sd.close()
+        log.info("nodewatch serve stopped")
+
+    # ── triggers ───────────────────────────────────────────────────────────
+
+    def _on_uevent(self, action: str, device: str) -> None:
+        log.debug("udev %s %s", action, device)
+        if action in {"add", "remove", "change", "move"} and self.lanes:
+            self.lanes["disks"].trigger(DEBOUNCE_SECONDS)
+            # ZFS learns of a vanished disk through the same event: look at the pools too.
+            self.lanes["pools"].trigger(DEBOUNCE_SECONDS)
+
+    def _on_zed_event(self, event: zed.ZedEvent) -> None:
+        log.debug("ZED event %s %s %s", event.eid, event.event_class, event.pool)
+        if self.lanes:
+            self.lanes["pools"].trigger(0.05)
+
+    def _poll_kstat(self) -> None:
+        from nodewatch.probe import zpool
+
+        states = zpool.read_kstat_states(self.root)
+        with self._lock:
+            current = self.snapshot
+            if current is None or states == current.kstat_states:
+                return
+            log.info("kernel pool state changed: %s", states)
+            self.evaluate(dataclasses.replace(current, kstat_states=states))
+        self.lanes["pools"].trigger()
+
+    # ── collecting ─────────────────────────────────────────────────────────
+
+    def _pass_deadline(self) -> float:
+        return max(float(self.config.zfs.timeout_seconds), float(self.config.smart.timeout_seconds))
+
+    def _collect(self, lane: str) -> None:
+        self.last_attempt_at = datetime.now(UTC)
+        with self._lock:
+            previous = self.snapshot or self._base
+        fresh = self._read(lane, previous)
+        with self._lock:
+            merged = merge(self.snapshot or self._base, fresh, lane)
+            if lane == "pools":
+                self._pools_read = True
+            if self._pools_read:
+                self.evaluate(merged)
+            else:  # nothing to say before the pools were read once: keep what the disks gave
+                self._base = merged
+        if lane == "pools":
+            self._first_pass.set()
+
+    def _read(self, lane: str, previous: model.Snapshot) -> model.Snapshot:
+        """Run one lane's probes; return `previous` with what they read (and their results)."""
+        from nodewatch.probe import disks, host, zpool
+
+        collected_at, local_time = host.clocks()
+        fresh = dataclasses.replace(
+            previous, hostname=host.hostname(), collected_at=collected_at, local_time=local_time
+        )
+        if lane == "pools":
+            pool_status, result, raw = zpool.read_pools(self.config)
+            if self._zfs_version is None and pool_status is not None:
+                self._zfs_version = zpool.read_zfs_version(self.config.zfs.zpool_command)
+            return dataclasses.replace(
+                fresh,
+                pool_status=pool_status,
+                zfs_version=self._zfs_version,
+                kstat_states=zpool.read_kstat_states(self.root),
+                probes=(result,),
+                raw=tuple(raw),
+            )
+        smart = self.config.smart if lane == "smart" else None
+        found = disks.collect(smart, root=self.root)
+        inventory = found.inventory
+        if lane == "disks" and inventory is not None:
+            inventory = _keep_smart(inventory, previous.inventory)
+        return dataclasses.replace(
+            fresh,
+            inventory=inventory,
+            mounts=host.read_mounts(self.root),
+            probes=found.probes,
+            raw=tuple(found.raw) if lane == "smart" else (),
+        )
+
+    # ── evaluating ─────────────────────────────────────────────────────────
+
+    def evaluate(self, snapshot: model.Snapshot) -> model.Report:
+        """Diagnose the snapshot, record and tell what changed; return the report."""
+        from nodewatch.diagnose import diagnose
+
+        with self._lock:
+            report = diagnose(snapshot, self.config.diagnose, self.snapshot, self.known)
+            self.snapshot = snapshot
+            self._remember_members(snapshot)
+            return self._decide(report)
+
+    def reconsider(self) -> None:
+        """Run the policy over the current report again (recovery holds run out with time)."""
+        with self._lock:
+            if self.report is not None:
+                self._decide(dataclasses.replace(self.report, findings=self._own(self.report)))
+
+    def _own(self, report: model.Report) -> tuple[model.Finding, ...]:
+        """The report's findings without the service's own (they are added again by _decide)."""
+        codes = {f.code for f in self._service_findings.values()}
+        return tuple(f for f in report.findings if f.pool is not None or f.code not in codes)
+
+    def _decide(self, report: model.Report) -> model.Report:
+        now = datetime.now(UTC)
+        findings = (*report.findings, *self._service_findings.values())
+        report = dataclasses.replace(report, findings=findings)
+        result = policy.step(self.policy, self.problems, findings, now)
+        changed = bool(result.events or result.notices) or result.problems.keys() != self.problems.keys()
+        changed = changed or any(
+            result.problems[k].absent_since != self.problems[k].absent_since for k in result.problems
+        )
+        self.problems = result.problems
+        self.report = report
+        self.evaluations += 1
+        for change, finding in result.events:
+            log.info("%s: %s %s", change, finding.severity.name, finding.summary)
+        if changed:
+            self._write(lambda store: store.record_events(report, result.events, now))
+            self._write(lambda store: store.save_problems({k: p.to_data() for k, p in self.problems.items()}))
+        hostname = report.snapshot.hostname
+        for notice in result.notices:
+            title, body = message.compose(notice, hostname, now)
+            log.info("alert (%s): %s", notice.kind.value, title)
+            self.notifier.submit(notice.kind.value, notice.key, title, body)
+        return report
+
+    def _remember_members(self, snapshot: model.Snapshot) -> None:
+        now = time.monotonic()
+        due = []
+        for member in members.members_seen(snapshot):
+            known = self.known.get(member.vdev_guid)
+            written = self._member_written.get(member.vdev_guid)
+            same = known is not None and dataclasses.replace(known, last_seen=member.last_seen) == member
+            if same and written is not None and now - written[1] < MEMBER_WRITE_SECONDS:
+                continue
+            due.append(member)
+        if not due:
+            return
+        for member in due:
+            self.known[member.vdev_guid] = member
+            self._member_written[member.vdev_guid] = (member, now)
+        self._write(lambda store: store.remember_members(due))
+
+    def _write(self, action: Callable[[Store], Any]) -> None:
+        if self.store is None:
+            return
+        try:
+            action(self.store)
+        except StoreError as err:
+            if "history" not in self._service_findings:
+                log.error("%s (watching and alerting from memory)", err)
+            self._service_findings["history"] = health.history_unwritable(self.state_directory, str(err))
+            return
+        if self._service_findings.pop("history", None) is not None:
+            log.info("history %s is writable again", self.store.path)
+
+    # ── what the page reads ────────────────────────────────────────────────
+
+    def _status_line(self) -> str:
+        report = self.report
+        if report is None:
+            return "no collection finished yet"
+        worst = report.exit_status
+        return f"{len(report.snapshot.pools)} pool(s), {len(report.snapshot.disks)} disk(s), status {worst}"
+
+    def stale(self) -> bool:
+        if self.replay is not None:
+            return False
+        report = self.report
+        if report is None:
+            return True
+        age = (datetime.now(UTC) - report.snapshot.collected_at).total_seconds()
+        if age > STALE_AFTER_PASSES * float(self.config.service.collect_interval_seconds):
+            return True
+        return any(p.name == "zpool" and p.outcome.value == "failed" for p in report.snapshot.probes)
+
+
+def _keep_smart(inventory: model.Inventory, previous: model.Inventory | None) -> model.Inventory:
+    """A disks pass reads no SMART: keep each disk's last SMART reading if it is the same drive
+    at the same devnode (a by-id name in common)."""
+    if previous is None:
+        return inventory
+    before = {disk.devnode: disk for disk in previous.disks if disk.smart is not None}
+    disks = []
+    for disk in inventory.disks:
+        old = before.get(disk.devnode)
+        same = old is not None and {link.name for link in old.by_id} & {link.name for link in disk.by_id}
+        disks.append(dataclasses.replace(disk, smart=old.smart) if same and old else disk)
+    return dataclasses.replace(inventory, disks=tuple(disks))
+
+
+def merge(current: model.Snapshot, fresh: model.Snapshot, lane: str) -> model.Snapshot:
+    """Given the current snapshot and a lane's fresh one, return current with that lane's parts
+    taken from fresh; a part the lane failed to read keeps its last good value."""
+    names = LANES[lane] | ({"udev", "mounts"} if lane == "smart" else frozenset())
+    names |= {"zpool", "kstat"} if lane == "pools" else frozenset()
+    changes: dict[str, Any] = {}
+    for name in LANE_FIELDS[lane]:
+        value = getattr(fresh, name)
+        if value is None and getattr(current, name) is not None:
+            continue  # not read this time (failed or timed out): the last good value stays
+        changes[name] = value
+    probes = tuple(p for p in current.probes if p.name not in names) + tuple(
+        p for p in fresh.probes if p.name in names
+    )
+    kept_raw = tuple(r for r in current.raw if _raw_probe(r) not in names)
+    raw = kept_raw + tuple(r for r in fresh.raw if _raw_probe(r) in names)
+    return dataclasses.replace(
+        current,
+        **changes,
+        probes=probes,
+        raw=raw,
+        hostname=fresh.hostname or current.hostname,
+        collected_at=fresh.collected_at,
+        local_time=fresh.local_time,
+    )
+
+
+def _raw_probe(raw: model.RawOutput) -> str:
+    """Which probe ran a command: zpool or smartctl, from the command itself."""
+    word = raw.command.split()[0].rsplit("/", 1)[-1] if raw.command.split() else ""
+    return "smartctl" if "smartctl" in word else "zpool" if "zpool" in word else word
