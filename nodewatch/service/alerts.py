@@ -8,6 +8,7 @@ carry tokens: they are never logged or stored whole.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import heapq
 import itertools
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 BACKOFF = (10.0, 60.0, 300.0, 1800.0)  # seconds before the 2nd, 3rd, … attempt; then give up
 CHILD_TIMEOUT = 120.0  # one delivery child, all its URLs (apprise times out per request itself)
+WARM_SECONDS = 60.0  # a child started ahead of an alert that may come is let go after this
 
 
 class AlertConfigError(Exception):
@@ -109,33 +111,47 @@ def load_targets(alerts: AlertsSettings) -> tuple[list[Target], list[str]]:
     return [Target(url) for url in dict.fromkeys(urls)], warnings
 
 
-def send(targets: Sequence[Target], title: str, body: str, timeout: float = CHILD_TIMEOUT) -> list[Outcome]:
-    """Send one message to every target through the apprise child; never raises."""
+def start_child() -> subprocess.Popen[str]:
+    """Start a delivery child; it loads apprise, then waits for its request on stdin."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "nodewatch.service.deliver"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_child_env(),
+    )
+
+
+def send(
+    targets: Sequence[Target],
+    title: str,
+    body: str,
+    timeout: float = CHILD_TIMEOUT,
+    child: subprocess.Popen[str] | None = None,
+) -> list[Outcome]:
+    """Send one message to every target through an apprise child (a warm one if given); never raises."""
     if not targets:
         return []
     request = json.dumps({"urls": [t.url for t in targets], "title": title, "body": body})
     urls = [t.url for t in targets]
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "nodewatch.service.deliver"],
-            input=request,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            env=_child_env(),
-        )
+        child = child or start_child()
+        stdout, stderr = child.communicate(request, timeout=timeout)
     except subprocess.TimeoutExpired:
+        if child is not None:
+            child.kill()
+            child.communicate()
         return [Outcome(t, False, f"no answer within {timeout:.0f} s") for t in targets]
     except OSError as err:
         return [Outcome(t, False, f"cannot start the delivery process: {err.strerror}") for t in targets]
     try:
-        answers = json.loads(done.stdout)
+        answers = json.loads(stdout)
         if not isinstance(answers, list) or len(answers) != len(targets):
             raise ValueError("wrong number of answers")
     except ValueError:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        reason = scrub(f"delivery process failed (exit {done.returncode}): {last}", urls)
+        last = (stderr.strip().splitlines() or ["no output"])[-1]
+        reason = scrub(f"delivery process failed (exit {child.returncode}): {last}", urls)
         return [Outcome(t, False, reason) for t in targets]
     return [
         Outcome(t, bool(a.get("ok")), scrub(str(a["error"]), urls) if a.get("error") else None)
@@ -184,6 +200,9 @@ class Notifier:
         self._wake = threading.Condition()
         self._stopping = False
         self._busy = 0
+        self._warm: subprocess.Popen[str] | None = None
+        self._warm_until = 0.0
+        self._released: list[subprocess.Popen[str]] = []
         self._thread = threading.Thread(target=self._run, name="nodewatch-alerts", daemon=True)
         self._thread.start()
 
@@ -196,6 +215,39 @@ class Notifier:
             )
             self._wake.notify()
 
+    def prepare(self) -> None:
+        """Something changed: start a delivery child now, so apprise is loaded by the time an
+        alert is due (a second or two on a small machine). Never blocks for long."""
+        if not self.targets:
+            return
+        with self._wake:
+            self._warm_until = self._clock() + WARM_SECONDS
+            if self._warm is None or self._warm.poll() is not None:
+                try:
+                    self._warm = start_child()
+                except OSError as err:
+                    log.warning("cannot start a delivery process ahead of time: %s", err.strerror)
+                    self._warm = None
+            self._wake.notify()
+
+    def _take_warm(self) -> subprocess.Popen[str] | None:
+        with self._wake:
+            child, self._warm = self._warm, None
+        if child is not None and child.poll() is None:
+            return child
+        return None
+
+    def _let_go(self) -> None:
+        """Release the warm child without waiting: an empty request makes it exit; it is
+        reaped later (poll), so this never blocks."""
+        child, self._warm = self._warm, None
+        self._released = [c for c in self._released if c.poll() is None]
+        if child is not None:
+            with contextlib.suppress(OSError):
+                if child.stdin is not None:
+                    child.stdin.close()
+            self._released.append(child)
+
     def pending(self) -> int:
         with self._wake:
             return len(self._jobs) + self._busy
@@ -207,6 +259,8 @@ class Notifier:
             left = len(self._jobs)
             self._wake.notify()
         self._thread.join(timeout)
+        with self._wake:
+            self._let_go()
         if left:
             log.warning("stopping with %d notification(s) not delivered yet", left)
 
@@ -214,8 +268,12 @@ class Notifier:
         while True:
             with self._wake:
                 while not self._stopping and (not self._jobs or self._jobs[0].due > self._clock()):
-                    wait = self._jobs[0].due - self._clock() if self._jobs else None
-                    self._wake.wait(wait)
+                    if self._warm is not None and self._clock() >= self._warm_until:
+                        self._let_go()
+                    waits = [self._jobs[0].due - self._clock()] if self._jobs else []
+                    if self._warm is not None:
+                        waits.append(self._warm_until - self._clock())
+                    self._wake.wait(max(0.0, min(waits)) if waits else None)
                 if self._stopping:
                     return
                 job = heapq.heappop(self._jobs)
@@ -229,7 +287,7 @@ class Notifier:
                     self._busy -= 1
 
     def _attempt(self, job: _Job) -> None:
-        outcomes = send(job.targets, job.title, job.body)
+        outcomes = send(job.targets, job.title, job.body, child=self._take_warm())
         failed: list[Target] = []
         for outcome in outcomes:
             attempt = Attempt(

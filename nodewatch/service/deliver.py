@@ -39,7 +39,15 @@ def _reason(said: str) -> str:
 
 
 def main() -> int:
-    request = json.load(sys.stdin)
+    # apprise is imported before the request is read: the service starts this child as soon as
+    # something changes, so the import is done by the time an alert is due (or the child is told
+    # nothing, by an empty stdin, and exits).
+    import apprise  # noqa: F401
+
+    text = sys.stdin.read()
+    if not text.strip():
+        return 0
+    request = json.loads(text)
     json.dump(deliver(list(request["urls"]), str(request["title"]), str(request["body"])), sys.stdout)
     sys.stdout.write("\n")
     return 0

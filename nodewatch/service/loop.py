@@ -142,7 +142,6 @@ class Service:
         self._zed: zed.ZedListener | None = None
         self._first_pass = threading.Event()
         self._pools_read = False
-        self._zfs_version: str | None = None
         # What a lane merges into before the first evaluation: a snapshot with nothing read.
         self._base = model.Snapshot(hostname="", collected_at=self.started_at)
 
@@ -298,6 +297,8 @@ class Service:
 
     def _on_uevent(self, action: str, device: str) -> None:
         log.debug("udev %s %s", action, device)
+        if action in {"add", "remove"}:
+            self.notifier.prepare()  # an alert may be due in a moment: load apprise now
         if action in {"add", "remove", "change", "move"} and self.lanes:
             self.lanes["disks"].trigger(DEBOUNCE_SECONDS)
             # ZFS learns of a vanished disk through the same event: look at the pools too.
@@ -305,6 +306,8 @@ class Service:
 
     def _on_zed_event(self, event: zed.ZedEvent) -> None:
         log.debug("ZED event %s %s %s", event.eid, event.event_class, event.pool)
+        if "statechange" in event.event_class or "removed" in event.event_class:
+            self.notifier.prepare()
         if self.lanes:
             self.lanes["pools"].trigger(0.05)
 
@@ -342,37 +345,10 @@ class Service:
             self._first_pass.set()
 
     def _read(self, lane: str, previous: model.Snapshot) -> model.Snapshot:
-        """Run one lane's probes; return `previous` with what they read (and their results)."""
-        from nodewatch.probe import disks, host, zpool
+        """Run one lane's probes (probe.collect with only=…); the rest comes from `previous`."""
+        from nodewatch.probe import collect
 
-        collected_at, local_time = host.clocks()
-        fresh = dataclasses.replace(
-            previous, hostname=host.hostname(), collected_at=collected_at, local_time=local_time
-        )
-        if lane == "pools":
-            pool_status, result, raw = zpool.read_pools(self.config)
-            if self._zfs_version is None and pool_status is not None:
-                self._zfs_version = zpool.read_zfs_version(self.config.zfs.zpool_command)
-            return dataclasses.replace(
-                fresh,
-                pool_status=pool_status,
-                zfs_version=self._zfs_version,
-                kstat_states=zpool.read_kstat_states(self.root),
-                probes=(result,),
-                raw=tuple(raw),
-            )
-        smart = self.config.smart if lane == "smart" else None
-        found = disks.collect(smart, root=self.root)
-        inventory = found.inventory
-        if lane == "disks" and inventory is not None:
-            inventory = _keep_smart(inventory, previous.inventory)
-        return dataclasses.replace(
-            fresh,
-            inventory=inventory,
-            mounts=host.read_mounts(self.root),
-            probes=found.probes,
-            raw=tuple(found.raw) if lane == "smart" else (),
-        )
+        return collect.collect(self.config, self.root, only=LANES[lane], previous=previous)
 
     # ── evaluating ─────────────────────────────────────────────────────────
 
@@ -472,25 +448,10 @@ class Service:
         return any(p.name == "zpool" and p.outcome.value == "failed" for p in report.snapshot.probes)
 
 
-def _keep_smart(inventory: model.Inventory, previous: model.Inventory | None) -> model.Inventory:
-    """A disks pass reads no SMART: keep each disk's last SMART reading if it is the same drive
-    at the same devnode (a by-id name in common)."""
-    if previous is None:
-        return inventory
-    before = {disk.devnode: disk for disk in previous.disks if disk.smart is not None}
-    disks = []
-    for disk in inventory.disks:
-        old = before.get(disk.devnode)
-        same = old is not None and {link.name for link in old.by_id} & {link.name for link in disk.by_id}
-        disks.append(dataclasses.replace(disk, smart=old.smart) if same and old else disk)
-    return dataclasses.replace(inventory, disks=tuple(disks))
-
-
 def merge(current: model.Snapshot, fresh: model.Snapshot, lane: str) -> model.Snapshot:
     """Given the current snapshot and a lane's fresh one, return current with that lane's parts
     taken from fresh; a part the lane failed to read keeps its last good value."""
     names = LANES[lane] | ({"udev", "mounts"} if lane == "smart" else frozenset())
-    names |= {"zpool", "kstat"} if lane == "pools" else frozenset()
     changes: dict[str, Any] = {}
     for name in LANE_FIELDS[lane]:
         value = getattr(fresh, name)
@@ -500,8 +461,8 @@ def merge(current: model.Snapshot, fresh: model.Snapshot, lane: str) -> model.Sn
     probes = tuple(p for p in current.probes if p.name not in names) + tuple(
         p for p in fresh.probes if p.name in names
     )
-    kept_raw = tuple(r for r in current.raw if _raw_probe(r) not in names)
-    raw = kept_raw + tuple(r for r in fresh.raw if _raw_probe(r) in names)
+    kept_raw = tuple(r for r in current.raw if r.probe not in names)
+    raw = kept_raw + tuple(r for r in fresh.raw if r.probe in names)
     return dataclasses.replace(
         current,
         **changes,
@@ -511,9 +472,3 @@ def merge(current: model.Snapshot, fresh: model.Snapshot, lane: str) -> model.Sn
         collected_at=fresh.collected_at,
         local_time=fresh.local_time,
     )
-
-
-def _raw_probe(raw: model.RawOutput) -> str:
-    """Which probe ran a command: zpool or smartctl, from the command itself."""
-    word = raw.command.split()[0].rsplit("/", 1)[-1] if raw.command.split() else ""
-    return "smartctl" if "smartctl" in word else "zpool" if "zpool" in word else word

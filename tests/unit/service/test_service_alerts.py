@@ -94,3 +94,27 @@ def test_urls_file_adds_urls_and_warns_when_others_can_read_it(tmp_path):
 def test_a_missing_urls_file_names_the_key(tmp_path):
     with pytest.raises(alerts.AlertConfigError, match=r"alerts\.urls_file"):
         load_targets(AlertsSettings(urls_file=str(tmp_path / "absent")))
+
+
+def test_a_child_started_ahead_carries_the_next_alert(receiver, monkeypatch):
+    monkeypatch.setattr(alerts, "WARM_SECONDS", 30.0)
+    notifier = Notifier([Target(receiver.url)], backoff=())
+    notifier.prepare()
+    warm = notifier._warm
+    assert warm is not None and warm.poll() is None  # loading apprise, waiting for a request
+    notifier.submit("new", None, "title", "body")
+    assert receiver.wait_for(1)[0]["message"] == "body"
+    assert warm.wait(timeout=20) == 0  # it was the one that sent it
+    assert notifier._warm is None
+    notifier.close()
+
+
+def test_an_unused_child_is_let_go(receiver, monkeypatch):
+    monkeypatch.setattr(alerts, "WARM_SECONDS", 0.2)
+    notifier = Notifier([Target(receiver.url)], backoff=())
+    notifier.prepare()
+    warm = notifier._warm
+    assert warm is not None
+    assert warm.wait(timeout=20) == 0  # told nothing: exits by itself
+    assert receiver.received == []
+    notifier.close()
