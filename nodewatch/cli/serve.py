@@ -6,12 +6,16 @@ import argparse
 import logging
 import sys
 import tempfile
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from nodewatch.cli import common
 
 if TYPE_CHECKING:
+    from flask import Flask
+
     from nodewatch.config import Config
     from nodewatch.service.loop import Service
     from nodewatch.web.server import WebServer
@@ -75,19 +79,42 @@ def _replay_state_directory(configured: Path) -> Path:
     return directory
 
 
+class LazyApp:
+    """The page's WSGI app, built on its first request: flask and its templates (~17 MB) stay
+    out of the service until someone looks (a Pi Zero has 512 MB for everything)."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._app: Any = None
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if self._app is None:
+            with self._lock:
+                if self._app is None:
+                    self._app = self._build()
+        return self._app(environ, start_response)
+
+
 def _start_web(config: Config, service: Service) -> WebServer | None:
     if not config.web.listen:
         return None
     from nodewatch.probe.host import boot_time
     from nodewatch.service.state import ServiceState
-    from nodewatch.web.app import create_app
-    from nodewatch.web.auth import AuthConfigError
+    from nodewatch.web import auth
     from nodewatch.web.server import ListenError, start
 
+    source = ServiceState(service, booted_at=boot_time())
+
+    def build() -> Any:
+        from nodewatch.web.app import create_app
+
+        return create_app(source, config.web, config_path=config.path)
+
     try:
-        app = create_app(ServiceState(service, booted_at=boot_time()), config.web)
-        server = start(app, config.web.listen)
-    except (ListenError, AuthConfigError) as err:
+        auth.from_config(config.web, config.path)  # a bad auth setting stops the start, not a request
+        server = start(cast("Flask", LazyApp(build)), config.web.listen)
+    except (ListenError, auth.AuthConfigError) as err:
         print(f"nodewatch serve: {err}", file=sys.stderr)
         raise SystemExit(3) from None
     host, port = server.address[:2]
