@@ -34,15 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument(
         "--from", dest="snapshot_file", metavar="SNAPSHOT", help="run it over a `nodewatch snapshot` file"
     )
-    parser.add_argument("--verbose", "-v", action="store_true", help="log debug messages too")
 
 
 def run(args: argparse.Namespace) -> int:
-    from nodewatch import replay
-    from nodewatch.service import logs
+    from nodewatch import log, replay
     from nodewatch.service.loop import Service
 
-    logs.setup(logging.DEBUG if args.verbose else logging.INFO)
+    log.setup(verbose=args.verbose, service=True)
     config = common.load_config(args)
     snapshot, replayed = None, None
     try:

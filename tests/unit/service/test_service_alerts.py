@@ -19,6 +19,19 @@ def receiver():
     r.close()
 
 
+@pytest.fixture(autouse=True)
+def _nodewatch_logs_reach_caplog():
+    """An earlier in-process `nodewatch` CLI run (log.setup) stops the nodewatch logger's
+    propagation; these tests read the log through caplog."""
+    logger = logging.getLogger("nodewatch")
+    saved = (logger.propagate, logger.level, list(logger.handlers))
+    logger.propagate, logger.handlers[:] = True, []
+    logger.setLevel(logging.NOTSET)
+    yield
+    logger.propagate, logger.handlers[:] = saved[0], saved[2]
+    logger.setLevel(saved[1])
+
+
 def test_send_delivers_title_and_body(receiver):
     [outcome] = send([Target(receiver.url)], "pi1: CRITICAL tank", "zpool online tank 123")
     assert outcome.ok and outcome.error is None

@@ -1,6 +1,7 @@
 """The history database on real SQLite files: events, members, problems, corruption, read-only dirs."""
 
 import dataclasses
+import logging
 import os
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,19 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def degraded():
     return diagnose(lab_snapshot("seed-usb-reattach", "zfs23", "02-degraded"))
+
+
+@pytest.fixture(autouse=True)
+def _nodewatch_logs_reach_caplog():
+    """An earlier in-process `nodewatch` CLI run (log.setup) stops the nodewatch logger's
+    propagation; these tests read the log through caplog."""
+    logger = logging.getLogger("nodewatch")
+    saved = (logger.propagate, logger.level, list(logger.handlers))
+    logger.propagate, logger.handlers[:] = True, []
+    logger.setLevel(logging.NOTSET)
+    yield
+    logger.propagate, logger.handlers[:] = saved[0], saved[2]
+    logger.setLevel(saved[1])
 
 
 def test_events_round_trip_with_the_report_that_showed_them(tmp_path, degraded):
