@@ -25,22 +25,32 @@ class Notifier:
         if watchdog_usec.isdigit() and (not watchdog_pid or watchdog_pid == str(os.getpid())):
             self.watchdog_seconds = int(watchdog_usec) / 1e6
         self._socket: socket.socket | None = None
+        self._failing = False
 
     @property
     def enabled(self) -> bool:
         return bool(self.address)
 
     def send(self, *lines: str) -> bool:
-        """Send one message; False (logged once per failure) when it could not be sent."""
+        """Send one message; False when it could not be sent (logged when sending starts to fail).
+
+        Never blocks: a notify socket whose reader is not reading (its queue full) must not
+        stop the service's main loop; the message is dropped.
+        """
         if not self.address:
             return False
         try:
             if self._socket is None:
-                self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+                self._socket = socket.socket(
+                    socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK
+                )
             self._socket.sendto("\n".join(lines).encode(), self.address)
         except OSError as err:
-            log.warning("sd_notify to %s failed: %s", self.address.replace("\0", "@"), err)
+            if not self._failing:
+                log.warning("sd_notify to %s failed: %s", self.address.replace("\0", "@"), err)
+            self._failing = True
             return False
+        self._failing = False
         return True
 
     def ready(self, status: str) -> bool:

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -132,3 +133,18 @@ def test_history_prints_what_serve_recorded(tmp_path, receiver):
     assert future["events"] == []
     bad = _nodewatch("history", "--since", "yesterday-ish", "--config", str(config))
     assert bad.returncode == 3 and "--since" in bad.stderr
+
+
+def test_sd_notify_never_blocks_on_a_reader_that_does_not_read(tmp_path):
+    from nodewatch.service.sdnotify import Notifier
+
+    path = tmp_path / "notify.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    notifier = Notifier({"NOTIFY_SOCKET": str(path)})
+    started = time.monotonic()
+    sent = [notifier.watchdog() for _ in range(5000)]  # far more than a datagram queue holds
+    assert time.monotonic() - started < 5
+    assert sent[0] and not all(sent)  # the first went, the overflow was dropped, nothing waited
+    assert sock.recv(100) == b"WATCHDOG=1"
+    notifier.close()
