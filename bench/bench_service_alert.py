@@ -1,0 +1,122 @@
+"""Disk pulled → alert received, in the lab VM, beside ZED's own zedlet for the same event.
+
+    python3 bench/bench_service_alert.py [SAMPLES]     (holds the lab lock while it runs)
+
+A 4-way mirror (one SATA disk, three behind USB bridges) on the OpenZFS 2.3 guest, nodewatch
+under its unit alerting to a json:// receiver in the guest. Each sample pulls one USB disk
+from inside the guest (its USB device deauthorized: the kernel drops it as on a real unplug)
+and notes the guest's clock just before; the times are when ZED ran its zedlets for the
+first event after the pull (a stamping zedlet beside nodewatch's) and when the receiver got
+the alert. The disk is plugged back (re-authorized) and the next sample pulls another disk
+once the previous alert for it has recovered (a disk pulled again within the recovery hold
+is a flap: no new alert, by design). Goal (issue 10): alert p95 ≤ 2 s.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from service_lab import log, machine, p95, received, start_service, zed_stamps
+
+from tests.e2e.lab.disks import Disk
+
+
+def disks(directory) -> list[Disk]:  # type: ignore[no-untyped-def]
+    from tests.e2e.lab.disks import behind_usb_bridge, wd_sata
+
+    return [wd_sata(directory, 1, port=0)] + [
+        behind_usb_bridge(wd_sata(directory, n, port=n - 1), serial=f"0000001{n}3AE8") for n in (2, 3, 4)
+    ]
+
+
+def main(samples: int) -> int:
+    import tempfile
+    from pathlib import Path
+
+    work = Path(tempfile.mkdtemp(prefix="nodewatch-bench-disks-", dir="/var/tmp"))
+    layout = disks(work)
+    m = machine("bench-alert", layout)
+    try:
+        usb_paths = []
+        members = []
+        for disk in layout:
+            name = m.sh(
+                f"ls /dev/disk/by-id | grep -v -- -part | grep -F -- {disk.serial} | grep -v ^wwn- | head -n1"
+            ).strip()
+            members.append(f"/dev/disk/by-id/{name}")
+            if disk.bus == "usb-bot":
+                devpath = m.sh(f"udevadm info -q path /dev/disk/by-id/{name}").strip()
+                usb = next(p for p in devpath.split("/") if p[:1].isdigit() and "-" in p and ":" not in p)
+                usb_paths.append(usb)
+        m.sh(f"zpool create -f -o ashift=12 tank mirror {' '.join(members)}", timeout=180)
+        m.sh("dd if=/dev/urandom of=/tank/data bs=1M count=8 conv=fsync")
+        start_service(m)
+        time.sleep(5)
+        rows = []
+        alerted_for: dict[str, int] = {}
+        for sample in range(samples):
+            usb = usb_paths[sample % len(usb_paths)]
+            _wait_online(m)
+            if usb in alerted_for:
+                _wait_for(m, lambda got, n=alerted_for[usb]: _recoveries(got) > n, 300, "recovery")
+            before = len(received(m))
+            t0 = float(m.sh(f"date +%s.%N; echo 0 > /sys/bus/usb/devices/{usb}/authorized").split()[0])
+            got = _wait_for(m, lambda got, b=before: any(_is_alert(x) for x in got[b:]), 120, "alert")
+            alert = next(x for x in got[before:] if _is_alert(x))
+            alert_s = alert["received_at"] - t0
+            zed = next((s for s, _ in zed_stamps(m) if s >= t0), None)
+            zed_s = zed - t0 if zed is not None else float("nan")
+            rows.append((zed_s, alert_s))
+            alerted_for[usb] = _recoveries(got)
+            log(
+                f"sample {sample + 1}: ZED zedlet {zed_s:.2f} s, nodewatch alert {alert_s:.2f} s"
+                f" ({alert['title']})"
+            )
+            m.sh(f"echo 1 > /sys/bus/usb/devices/{usb}/authorized; sleep 2; udevadm settle")
+        zed_p95 = p95([z for z, _ in rows])
+        alert_p95 = p95([a for _, a in rows])
+        print(f"samples: {len(rows)}")
+        print(f"ZED zedlet ran after the pull: p95 {zed_p95:.2f} s, max {max(z for z, _ in rows):.2f} s")
+        print(f"nodewatch alert received:      p95 {alert_p95:.2f} s, max {max(a for _, a in rows):.2f} s")
+        print(f"alert minus zedlet, p95:        {p95([a - z for z, a in rows]):.2f} s")
+        print("goal: alert p95 <= 2 s:", "met" if alert_p95 <= 2 else "MISSED")
+        return 0 if alert_p95 <= 2 else 1
+    finally:
+        m.kill()
+
+
+def _is_alert(message: dict) -> bool:
+    return "RECOVERED" not in message["title"] and (
+        "CRITICAL" in message["title"] or "WARNING" in message["title"]
+    )
+
+
+def _recoveries(got: list[dict]) -> int:
+    return sum("RECOVERED" in x["title"] for x in got)
+
+
+def _wait_for(m, want, timeout: float, what: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = received(m)
+        if want(got):
+            return got
+        time.sleep(0.5)
+    raise SystemExit(f"no {what} within {timeout:.0f} s: {received(m)}")
+
+
+def _wait_online(m) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        text = m.run("zpool status tank").out
+        if "state: ONLINE" in text and "in progress" not in text:
+            return
+        if "REMOVED" in text or "UNAVAIL" in text or "FAULTED" in text:
+            m.run("zpool online tank $(zpool status -g tank | awk '/REMOVED|UNAVAIL|FAULTED/ {print $1}')")
+        time.sleep(2)
+    raise SystemExit("the pool did not come back ONLINE")
+
+
+if __name__ == "__main__":
+    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 10))

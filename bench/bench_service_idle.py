@@ -1,0 +1,153 @@
+"""An idle `nodewatch serve` with 24 disks at default intervals, beside prometheus-node-exporter.
+
+    python3 bench/bench_service_idle.py [SECONDS]      (holds the lab lock while it runs)
+
+The OpenZFS 2.3 lab guest boots with 24 disks (6 SATA, 12 virtio, 6 behind USB bridges) in
+three pools; nodewatch runs under its systemd unit with the default intervals (full pass every
+60 s, kstat every 5 s, SMART every 6 h) and prometheus-node-exporter (the Debian package's
+binary, fetched with `apt-get download` on the host: the guest has no network) runs beside
+it. After a minute to settle, both processes' CPU time (with their reaped children: zpool,
+smartctl) and resident memory are read from /proc over SECONDS (default 600). Goals (issue 10):
+≤ 0.1 % of one core, steady RSS ≤ 40 MB. The guest is emulated (TCG), so its CPU times are
+inflated alike for both: the ratio to node-exporter is the comparable figure.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from service_lab import log, machine, start_service
+
+from tests.e2e.lab.disks import Disk
+from tests.e2e.lab.vm import Machine
+
+
+class ManyDisks(Machine):
+    """Virtio disks on the root complex (pcie.0) instead of the six hot-plug root ports."""
+
+    def _place(self, disk: Disk) -> list[dict]:  # type: ignore[override]
+        specs = disk.device_specs()
+        if disk.bus == "virtio":
+            slot = 0x10 + sum(1 for d in self.disks.values() if d.bus == "virtio")
+            specs[0] = {**specs[0], "bus": "pcie.0", "addr": hex(slot)}
+        return specs
+
+
+def layout(directory: Path) -> list[Disk]:
+    sata = [
+        Disk(
+            f"sata{n}",
+            directory / f"sata{n}.raw",
+            "sata",
+            serial=f"WD-WXB{n:02d}0000001",
+            model="WDC WD40EFZX-68AWUN0",
+            wwn=f"0x50014ee2{n:08x}",
+            sata_port=n,
+        )
+        for n in range(6)
+    ]
+    virtio = [Disk(f"vd{n}", directory / f"vd{n}.raw", "virtio", serial=f"VIRT{n:04d}") for n in range(12)]
+    usb = [
+        Disk(
+            f"usb{n}",
+            directory / f"usb{n}.raw",
+            "usb-bot",
+            serial=f"0000009{n}3AE8",
+            vendor="WDC",
+            product="WD40EFZX-68AWUN0",
+        )
+        for n in range(6)
+    ]
+    return sata + virtio + usb
+
+
+def node_exporter(directory: Path) -> Path:
+    """The Debian package's binary, unpacked on the host."""
+    subprocess.run(["apt-get", "download", "prometheus-node-exporter"], cwd=directory, check=True)
+    deb = next(directory.glob("prometheus-node-exporter_*.deb"))
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(directory / "root")], check=True)
+    return directory / "root" / "usr" / "bin" / "prometheus-node-exporter"
+
+
+def sample(m: Machine, pid: str) -> tuple[int, int]:
+    """(CPU ticks incl. reaped children, RSS kB) of a guest process."""
+    fields = m.sh(f"cat /proc/{pid}/stat").rsplit(")", 1)[1].split()
+    ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
+    rss = int(
+        next(
+            line.split()[1]
+            for line in m.sh(f"cat /proc/{pid}/status").splitlines()
+            if line.startswith("VmRSS:")
+        )
+    )
+    return ticks, rss
+
+
+def main(seconds: float) -> int:
+    work = Path(tempfile.mkdtemp(prefix="nodewatch-bench-idle-", dir="/var/tmp"))
+    exporter = node_exporter(work)
+    m = machine("bench-idle", layout(work / "disks"), ManyDisks)
+    try:
+        ids = m.sh("ls /dev/disk/by-id").split()
+
+        def names(prefix: str, keys: list[str]) -> str:
+            whole = [i for i in ids if i.startswith(prefix) and "-part" not in i]
+            return " ".join(f"/dev/disk/by-id/{next(i for i in whole if k in i)}" for k in keys)
+
+        m.sh(f"zpool create -f tank raidz2 {names('wwn-', [f'{n:08x}' for n in range(6)])}", timeout=300)
+        m.sh(
+            f"zpool create -f vpool raidz1 {names('virtio-', [f'VIRT{n:04d}' for n in range(6)])}"
+            f" raidz1 {names('virtio-', [f'VIRT{n:04d}' for n in range(6, 12)])}",
+            timeout=300,
+        )
+        m.sh(
+            f"zpool create -f upool mirror {names('usb-', [f'0000009{n}3AE8' for n in range(3)])}"
+            f" mirror {names('usb-', [f'0000009{n}3AE8' for n in range(3, 6)])}",
+            timeout=300,
+        )
+        disks = len([line for line in m.sh("lsblk -dn -o NAME,TYPE").splitlines() if line.endswith("disk")])
+        m.agent.write_file("/usr/local/bin/node-exporter", exporter.read_bytes())  # type: ignore[union-attr]
+        unit = "[Service]\nExecStart=/usr/local/bin/node-exporter --web.listen-address=127.0.0.1:9100\n"
+        m.agent.write_file("/run/systemd/system/node-exporter.service", unit.encode())  # type: ignore[union-attr]
+        m.sh("chmod 755 /usr/local/bin/node-exporter")
+        m.sh("systemctl daemon-reload && systemctl start node-exporter")
+        start_service(m)
+        log(f"{disks} disks besides the root disk; settling 60 s")
+        time.sleep(60)
+        pids = {
+            "nodewatch": m.sh("systemctl show -p MainPID --value nodewatch").strip(),
+            "node-exporter": m.sh("systemctl show -p MainPID --value node-exporter").strip(),
+        }
+        hz = int(m.sh("getconf CLK_TCK"))
+        first = {name: sample(m, pid) for name, pid in pids.items()}
+        start = time.monotonic()
+        peak = {name: rss for name, (_, rss) in first.items()}
+        while time.monotonic() - start < seconds:
+            time.sleep(30)
+            for name, pid in pids.items():
+                peak[name] = max(peak[name], sample(m, pid)[1])
+        elapsed = time.monotonic() - start
+        last = {name: sample(m, pid) for name, pid in pids.items()}
+        print(f"{disks} disks, {elapsed:.0f} s idle, default intervals (guest under TCG)")
+        cpu = {}
+        for name in pids:
+            cpu[name] = 100 * (last[name][0] - first[name][0]) / hz / elapsed
+            print(
+                f"{name:14} CPU {cpu[name]:.3f} % of a core, RSS {last[name][1] / 1024:.1f} MiB"
+                f" (peak {peak[name] / 1024:.1f} MiB)"
+            )
+        ratio = cpu["nodewatch"] / cpu["node-exporter"] if cpu["node-exporter"] else float("inf")
+        print(f"nodewatch / node-exporter CPU: {ratio:.2f}")
+        ok = cpu["nodewatch"] <= 0.1 and peak["nodewatch"] / 1024 * 1.048576 <= 40
+        print("goals (<= 0.1 % CPU, <= 40 MB RSS):", "met" if ok else "MISSED")
+        return 0 if ok else 1
+    finally:
+        m.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main(float(sys.argv[1]) if len(sys.argv) > 1 else 600))
