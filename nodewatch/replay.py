@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -231,3 +232,49 @@ def demo_snapshot() -> model.Snapshot:
     """Return the bundled snapshot of the seed story, recorded on the lab VM."""
     text = resources.files("nodewatch.demo").joinpath(DEMO).read_text(encoding="utf-8")
     return snapshot_from_json(text, f"demo {DEMO}")
+
+
+def smartctl_readings(paths: Sequence[str]) -> list[tuple[str, model.SmartInfo]]:
+    """Given paths (or `-`, once) of saved smartctl outputs (`-j` JSON or plain text), return
+    (path, reading) pairs in the order given. Raise ReplayError for a file that is not smartctl
+    output: it must not pass for a healthy disk."""
+    from nodewatch.parse.smartctl import parse_smartctl
+    from nodewatch.parse.smartctl_text import is_smartctl_output
+
+    if list(paths).count("-") > 1:
+        raise ReplayError("--smartctl - (stdin) can be given once")
+    out = []
+    for path in paths:
+        text, returncode = _recorded(read_input(path))
+        if not text.lstrip().startswith("{") and not is_smartctl_output(text):
+            raise ReplayError(f"{path}: not smartctl output (neither `smartctl -j` JSON nor its text)")
+        smart = parse_smartctl(text, returncode)
+        if smart.source == "json" and not smart.available and smart.reason and "no JSON" in smart.reason:
+            raise ReplayError(f"{path}: not smartctl output ({smart.reason})")
+        out.append((path, smart))
+    return out
+
+
+def _recorded(text: str) -> tuple[str, int | None]:
+    """A recording with a `# key: value` header closed by `# ---` (tests/fixtures/lab): the output
+    after it, and the exit status its `# rc:` line gives. Anything else as it is."""
+    lines = text.splitlines()
+    end = next((i for i, line in enumerate(lines[:40]) if line.strip() == "# ---"), None)
+    if end is None or not all(line.startswith("#") for line in lines[:end]):
+        return text, None
+    rc = next((line.split(":", 1)[1].strip() for line in lines[:end] if line.startswith("# rc:")), "")
+    return "\n".join(lines[end + 1 :]), int(rc) if rc.lstrip("-").isdigit() else None
+
+
+def with_smartctl(
+    snapshot: model.Snapshot, paths: Sequence[str]
+) -> tuple[model.Snapshot, model.Snapshot | None]:
+    """Given a snapshot and saved smartctl outputs, return it with each reading on its drive
+    (joined by serial or WWN), and the snapshot as it was before when a reading replaced an
+    earlier one of the same drive (a second file of one drive, or the snapshot's own reading)."""
+    from nodewatch.parse.smartctl_join import join_readings
+
+    joined = join_readings(snapshot.inventory, smartctl_readings(paths))
+    current = replace(snapshot, inventory=joined.inventory)
+    previous = replace(snapshot, inventory=joined.previous) if joined.previous else None
+    return current, previous

@@ -47,6 +47,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     disks.add_argument("--by-id", metavar="FILE", help="with --zpool-status: saved `ls -l /dev/disk/by-id`")
     parser.add_argument(
+        "--smartctl",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="judge a saved smartctl output (-j JSON or text; repeatable; `-` = stdin once), joined to the"
+        " disks by serial or WWN; two readings of one drive show what got worse",
+    )
+    parser.add_argument(
         "--zpool-import",
         metavar="FILE",
         help="saved `zpool import` listing (read-only, no pool name), alone or with --zpool-status:"
@@ -58,21 +66,26 @@ def run(args: argparse.Namespace) -> int:
     from nodewatch import diagnose, replay
 
     config = common.load_config(args)
-    pasted = args.zpool_status or args.zpool_import
+    pasted = args.zpool_status or args.zpool_import or args.smartctl
     if (args.udev_db or args.by_id) and not pasted:
-        raise common.UserError("--udev-db and --by-id go with --zpool-status or --zpool-import")
+        raise common.UserError("--udev-db and --by-id go with --zpool-status, --zpool-import or --smartctl")
     from_stdin = [
-        value for value in (args.zpool_status, args.udev_db, args.by_id, args.zpool_import) if value == "-"
+        value
+        for value in (args.zpool_status, args.udev_db, args.by_id, args.zpool_import, *args.smartctl)
+        if value == "-"
     ]
     if len(from_stdin) > 1:
         raise common.UserError("- (stdin) can be given for one input only")
     if args.zpool_import and (args.demo or args.snapshot_file):
         raise common.UserError("--zpool-import goes with --zpool-status, or alone")
+    previous = None
     try:
         snapshot = _snapshot(args, config)
+        if args.smartctl:
+            snapshot, previous = replay.with_smartctl(snapshot, args.smartctl)
     except replay.ReplayError as err:
         raise common.UserError(str(err)) from None
-    report = diagnose.diagnose(snapshot, config.diagnose)
+    report = diagnose.diagnose(snapshot, config.diagnose, previous)
     if args.json:
         from nodewatch.present.envelope import report_document
 
@@ -96,7 +109,7 @@ def _snapshot(args: argparse.Namespace, config: Config) -> Snapshot:
         return replay.demo_snapshot()
     if args.snapshot_file:
         return replay.snapshot_from_file(args.snapshot_file)
-    if args.zpool_status or args.zpool_import:
+    if args.zpool_status or args.zpool_import or args.smartctl:
         return replay.snapshot_from_output_files(
             args.zpool_status, udev_db=args.udev_db, by_id=args.by_id, zpool_import=args.zpool_import
         )

@@ -34,6 +34,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="read a pasted `ls -l /dev/disk/by-id` (`-` = stdin): best effort, no sizes or SMART",
     )
+    parser.add_argument(
+        "--smartctl",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="judge a saved smartctl output (-j JSON or text; repeatable; `-` = stdin once), joined to"
+        " the disks of --udev-db/--by-id by serial or WWN",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,11 +58,15 @@ def run(args: argparse.Namespace) -> int:
         from nodewatch.parse.by_id_listing import parse_by_id_listing
 
         inventory = parse_by_id_listing(common.read_input(args.by_id), source=args.by_id)
+    elif args.smartctl:
+        inventory = None  # only the readings: no live probing on a replay
     else:
         from nodewatch.probe import host as this_node
 
         host, collected_at = this_node.hostname(), this_node.clocks()[0]
         inventory = _live(common.load_config(args), probes)
+    if args.smartctl:
+        inventory = _with_readings(inventory, args.smartctl)
     if args.json:
         from nodewatch.present.envelope import disks_document
 
@@ -62,6 +74,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render(inventory, probes, color=common.use_color()))
     return EXIT_OK if inventory is not None else EXIT_UNAVAILABLE
+
+
+def _with_readings(inventory: Inventory | None, paths: list[str]) -> Inventory:
+    from nodewatch import replay
+    from nodewatch.parse.smartctl_join import join_readings
+
+    try:
+        return join_readings(inventory, replay.smartctl_readings(paths)).inventory
+    except replay.ReplayError as err:
+        raise common.UserError(str(err)) from None
 
 
 def _live(config: Any, probes: list[ProbeResult]) -> Inventory | None:

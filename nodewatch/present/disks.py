@@ -93,7 +93,7 @@ def disk_text(disk: Disk, *, smart_expected: bool = True) -> DiskText:
             partition_text(partition, whole_disk=partition.devnode == disk.devnode)
             for partition in disk.partitions
         ),
-        smart=safe(smart_words(disk.smart)) if disk.smart is not None or smart_expected else None,
+        smart=safe(smart_line(disk)) if disk.smart is not None or smart_expected else None,
         warnings=tuple(safe(warning) for warning in disk.warnings),
     )
 
@@ -127,3 +127,17 @@ def partition_text(partition: Partition, *, whole_disk: bool = False) -> Partiti
         heading=safe("  ".join(bits)),
         facts=tuple(Fact(fact.label, safe(fact.text)) for fact in facts),
     )
+
+
+def smart_line(disk: Disk) -> str:
+    """The SMART line of a disk: the verdict first (what to do), then the facts it rests on."""
+    from nodewatch.diagnose.smart import SmartHealth, judge
+    from nodewatch.words.smart import HEALTH_WORDS
+
+    facts = smart_words(disk.smart)
+    verdict = judge(disk.smart)
+    if verdict.health is SmartHealth.UNKNOWN:
+        return facts
+    head = HEALTH_WORDS[verdict.health.name]
+    worst = [concern.facts for concern in verdict.concerns if concern.health is verdict.health]
+    return f"{head}" + (f" ({'; '.join(worst)})" if worst else "") + f" · {facts}"

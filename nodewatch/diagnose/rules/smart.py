@@ -11,6 +11,7 @@ from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context
 from nodewatch.diagnose.smart import Advice, Change, Concern, SmartHealth, judge, only_the_link, worsened
 from nodewatch.model import Action, Disk, Finding, Guid, Severity, SmartInfo, Transport
+from nodewatch.words.smart import ADVICE_WORDS, MEANING
 
 SEVERITY: dict[SmartHealth, Severity] = {
     SmartHealth.FAILING: Severity.CRITICAL,
@@ -18,39 +19,6 @@ SEVERITY: dict[SmartHealth, Severity] = {
     SmartHealth.CHECK: Severity.WARNING,
     SmartHealth.WATCH: Severity.INFO,
     SmartHealth.OK: Severity.INFO,
-}
-# What each concern means, for a person (one or two sentences).
-MEANING: dict[str, str] = {
-    "smart-failing": "The drive's own health check says it is failing: it expects to fail within"
-    " about a day (smartctl's 'FAILED!' wording), or already has.",
-    "smart-attribute-failing": "An attribute the vendor marks as predicting failure has reached the"
-    " vendor's own failure threshold.",
-    "smart-attribute-failed-before": "An attribute reached the vendor's failure threshold once and"
-    " recovered; the drive remembers it.",
-    "smart-bad-sectors": "Sectors the drive could not read reliably: remapped to spares (reallocated),"
-    " waiting to be rewritten (pending), or found unreadable by its own scan (offline-uncorrectable).",
-    "smart-uncorrectable-errors": "Reads or writes whose errors the drive's error correction could not fix:"
-    " data at those places was returned wrong or not at all.",
-    "smart-command-timeouts": "Commands to the drive that never finished: a struggling drive, or a"
-    " flaky power supply, cable or bridge.",
-    "smart-crc-errors": "Data was corrupted on its way between the drive and the computer and resent."
-    " This is the cable, the connector, the backplane or the USB bridge, not the disk surface.",
-    "smart-nvme-critical-warning": "The NVMe drive raised its critical warning flag.",
-    "smart-nvme-worn": "An SSD wears with every write; Percentage Used is how much of its rated"
-    " endurance is used (100 % = all of it; it may go on, but the vendor stops promising).",
-    "smart-media-errors": "The NVMe drive hit errors it could not correct (unrecovered data or"
-    " integrity errors), a sign its flash is failing.",
-    "smart-grown-defects": "The SAS/SCSI drive remapped defective blocks since it left the factory.",
-    "smart-temperature": "The drive is at or above the temperature limit it reports for itself.",
-    "smart-self-test-failed": "A self-test of the drive found a problem (often a sector it could not read).",
-    "smart-error-log": "The drive recorded errors in its ATA error log; they may be old.",
-}
-ADVICE_WORDS: dict[Advice, str] = {
-    Advice.REPLACE: "back up what only it holds and replace it soon",
-    Advice.SELF_TEST: "run a long self-test and read its result",
-    Advice.CABLE: "reseat or change the cable (or the USB bridge, or the port)",
-    Advice.COOLING: "give it airflow (fan, enclosure, spacing)",
-    Advice.WATCH: "watch the number: nodewatch says so if it grows",
 }
 _AUTO_TYPES = frozenset({"ata", "scsi", "nvme", "auto"})
 
@@ -120,9 +88,8 @@ def _device_args(disk: Disk, smart: SmartInfo) -> list[str]:
     preferred = disk.preferred_by_id()
     device = preferred.path if preferred else disk.devnode
     # smartctl finds SATA, SAS and NVMe by itself; through a USB bridge the type must be given again.
-    needed = (
-        kind and kind not in _AUTO_TYPES and (disk.transport is Transport.USB or not kind.startswith("sat"))
-    )
+    through_bridge = disk.transport in (Transport.USB, Transport.UNKNOWN)
+    needed = kind and kind not in _AUTO_TYPES and (through_bridge or not kind.startswith("sat"))
     return (["-d", kind] if kind and needed else []) + [device]
 
 
@@ -132,7 +99,7 @@ def _summary(disk: Disk, what: str, member: Member | None) -> str:
 
 
 def _concern_finding(disk: Disk, smart: SmartInfo, concern: Concern, member: Member | None) -> Finding:
-    todo = "; ".join(ADVICE_WORDS[advice] for advice in concern.advice)
+    todo = "; ".join(ADVICE_WORDS[advice.value] for advice in concern.advice)
     detail = f"{MEANING[concern.code]} The disk is {words.describe(disk)}."
     if concern.failure_rate is not None:
         detail += (

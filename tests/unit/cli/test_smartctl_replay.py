@@ -1,0 +1,134 @@
+"""`--smartctl FILE` on `nodewatch disks` and `nodewatch diagnose`: saved smartctl outputs (real ones,
+tests/fixtures/smartctl-json|text and the lab's recordings) judged, joined to the disks by serial/WWN."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from nodewatch import cli
+from nodewatch.diagnose import diagnose
+from nodewatch.model import Disk, Inventory, Transport
+from nodewatch.parse.smartctl import parse_smartctl
+from nodewatch.parse.smartctl_join import join_readings
+
+FIXTURES = Path(__file__).parents[2] / "fixtures"
+TEXT = FIXTURES / "smartctl-text"
+JSON = FIXTURES / "smartctl-json"
+ZOO = FIXTURES / "lab" / "disks-zoo" / "zfs23"
+FAILING = TEXT / "qiita-yamori813-pending-offline-crc-failed-selftests.txt"
+
+
+def test_diagnose_judges_a_pasted_text_output_and_exits_warning(capsys: pytest.CaptureFixture[str]) -> None:
+    status = cli.main(["diagnose", "--json", "--smartctl", str(FAILING)])
+    report = json.loads(capsys.readouterr().out)
+    codes = {finding["code"]: finding["severity"] for finding in report["findings"]}
+    assert status == 1
+    assert codes == {"smart-bad-sectors": 1, "smart-self-test-failed": 1, "smart-crc-errors": 0}
+
+
+def test_diagnose_reads_json_and_text_together_each_its_own_disk(capsys: pytest.CaptureFixture[str]) -> None:
+    status = cli.main(
+        [
+            "diagnose",
+            "--smartctl",
+            str(FAILING),
+            "--smartctl",
+            str(JSON / "Hitachi-HDS721050DLE630-usbjmicron-failing.json"),
+            "--smartctl",
+            str(TEXT / "smartmontools-275-unknown-bridge-152d-b581.txt"),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert status == 2  # the Hitachi says FAILED itself
+    assert "[smart-failing]" in out and "[smart-self-test-failed]" in out
+    # the bridge without SMART: which bridge, and drivedb's -d type for it
+    assert "152d:b581" in out and "smartctl -x -d sntjmicron" in out
+
+
+def test_disks_joins_a_reading_to_its_disk_by_serial(capsys: pytest.CaptureFixture[str]) -> None:
+    status = cli.main(
+        [
+            "disks",
+            "--json",
+            "--udev-db",
+            str(ZOO / "01-boot-udevadm-export-db.txt"),
+            "--smartctl",
+            str(ZOO / "01-boot-smartctl-sdb.json"),
+        ]
+    )
+    data = json.loads(capsys.readouterr().out)
+    disks = {disk["devnode"]: disk for disk in data["disks"]}
+    assert status == 0
+    assert len(disks) == 9  # joined, not added
+    assert disks["/dev/sdb"]["smart"]["serial"] == "WD-WX62D229KY5H"
+    assert disks["/dev/sdb"]["smart"]["passed"] is True
+    assert disks["/dev/sdc"]["smart"] is None
+
+
+def test_disks_shows_the_verdict_first(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["disks", "--smartctl", str(JSON / "ST3500418AS-reallocated-304.json")]) == 0
+    out = capsys.readouterr().out
+    assert "SMART: replace soon (304 reallocated sectors (attribute 5)) · PASSED" in out
+
+
+def test_a_file_that_is_not_smartctl_output_is_exit_3_never_all_clear(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status_file = FIXTURES / "zpool-status-text"
+    some = next(status_file.glob("*.txt"))
+    assert cli.main(["diagnose", "--smartctl", str(some)]) == 3
+    assert "not smartctl output" in capsys.readouterr().err
+    garbage = tmp_path / "x.json"
+    garbage.write_text("{not json")
+    assert cli.main(["disks", "--smartctl", str(garbage)]) == 3
+
+
+def test_stdin_once(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(FAILING.read_text()))
+    assert cli.main(["diagnose", "--smartctl", "-"]) == 1
+    capsys.readouterr()
+    assert cli.main(["diagnose", "--smartctl", "-", "--smartctl", "-"]) == 3
+    assert "stdin" in capsys.readouterr().err
+
+
+def test_two_readings_of_one_drive_are_two_moments_and_worsening_is_its_own_finding() -> None:
+    """The lab drive read at boot and after a hotplug, and the same reading with counters grown
+    (the growth made up on top of the real reading: real drives do not grow on demand)."""
+    boot = parse_smartctl(_body(ZOO / "01-boot-smartctl-sdb.json"), 0)
+    later = parse_smartctl(_body(ZOO / "03-hotplugged-smartctl-sdb.json"), 0)
+    joined = join_readings(None, [("boot", boot), ("later", later)])
+    assert len(joined.inventory.disks) == 1 and joined.previous is not None
+    assert joined.previous.disks[0].smart == boot and joined.inventory.disks[0].smart == later
+    grown = dataclasses.replace(later, reallocated_sectors=3, error_log_count=2)
+    joined = join_readings(None, [("boot", boot), ("grown", grown)])
+    assert joined.previous is not None
+    from nodewatch.model import Snapshot
+
+    def snap(inventory: Inventory) -> Snapshot:
+        from datetime import UTC, datetime
+
+        return Snapshot(hostname="t", collected_at=datetime(2026, 12, 4, tzinfo=UTC), inventory=inventory)
+
+    report = diagnose(snap(joined.inventory), previous=snap(joined.previous))
+    worse = [f for f in report.findings if f.code == "smart-worsening"]
+    assert len(worse) == 1
+    assert "reallocated sectors 0 → 3, ATA error log entries 0 → 2" in worse[0].summary
+
+
+def test_a_reading_without_identity_joins_only_the_inventory_disk_it_was_asked_about() -> None:
+    hidden = parse_smartctl((TEXT / "smartmontools-275-unknown-bridge-152d-b581.txt").read_text())
+    failing = parse_smartctl(FAILING.read_text())
+    inventory = Inventory(disks=(Disk("/dev/sda", Transport.USB, model="Some disk"),))
+    joined = join_readings(inventory, [("a", hidden), ("b", failing)])
+    assert joined.inventory.disks[0].smart == failing  # the later reading of /dev/sda
+    alone = join_readings(None, [("a", hidden), ("b", failing)])
+    assert [disk.devnode for disk in alone.inventory.disks] == ["/dev/sda", "/dev/sda (b)"]
+
+
+def _body(path: Path) -> str:
+    return path.read_text()
