@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -53,3 +59,38 @@ def demo_url() -> Iterator[str]:
     from tests.unit.web import reports
 
     yield from serve(reports.demo())
+
+
+@pytest.fixture
+def serve_demo(tmp_path: Path) -> Iterator[str]:
+    """Run `nodewatch serve --demo` (the whole service over the bundled demo) on a free loopback
+    port; yield its base URL once /healthz answers; stop it with SIGTERM as systemd would."""
+    port = free_port()
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[web]\nlisten = "127.0.0.1:{port}"\n[service]\nstate_directory = "{tmp_path / "state"}"\n'
+    )
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nodewatch", "serve", "--demo", "--config", str(config)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=5):  # noqa: S310 (loopback)
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("nodewatch serve --demo did not answer:\n" + (tmp_path / "serve.log").read_text())
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            assert process.wait(timeout=30) == 0, (tmp_path / "serve.log").read_text()
+        finally:
+            log.close()

@@ -1,5 +1,6 @@
 """Prometheus for real: promtool lints /metrics and the rules, runs the rules' unit tests, and a
-Prometheus from Debian's package scrapes the demo on loopback until the degraded-pool alert fires."""
+Prometheus from Debian's package scrapes `nodewatch serve --demo` on loopback until the degraded-pool
+alert fires."""
 
 from __future__ import annotations
 
@@ -122,9 +123,9 @@ def _query(base: str, expr: str) -> Any:
 
 
 @pytest.fixture
-def prometheus(tmp_path: Path, demo_url: str) -> Iterator[str]:
+def prometheus(tmp_path: Path, serve_demo: str) -> Iterator[str]:
     binary = need("prometheus")["prometheus"]
-    target = urllib.parse.urlsplit(demo_url).netloc
+    target = urllib.parse.urlsplit(serve_demo).netloc
     (tmp_path / "nodewatch-rules.yml").write_text((DOCS / "nodewatch-rules.yml").read_text())
     (tmp_path / "prometheus.yml").write_text(
         "global:\n  scrape_interval: 2s\n  evaluation_interval: 2s\n"
