@@ -7,6 +7,7 @@ missing tool fails the run instead of hiding it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -61,16 +62,17 @@ def demo_url() -> Iterator[str]:
     yield from serve(reports.demo())
 
 
-@pytest.fixture
-def serve_demo(tmp_path: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def serve_demo_process(workdir: Path) -> Iterator[str]:
     """Run `nodewatch serve --demo` (the whole service over the bundled demo) on a free loopback
     port; yield its base URL once /healthz answers; stop it with SIGTERM as systemd would."""
     port = free_port()
-    config = tmp_path / "config.toml"
+    config = workdir / "config.toml"
     config.write_text(
-        f'[web]\nlisten = "127.0.0.1:{port}"\n[service]\nstate_directory = "{tmp_path / "state"}"\n'
+        f'[web]\nlisten = "127.0.0.1:{port}"\n[service]\nstate_directory = "{workdir / "state"}"\n'
     )
-    log = (tmp_path / "serve.log").open("w")
+    log_path = workdir / "serve.log"
+    log = log_path.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "nodewatch", "serve", "--demo", "--config", str(config)],
         stdout=log,
@@ -86,11 +88,17 @@ def serve_demo(tmp_path: Path) -> Iterator[str]:
             except OSError:
                 time.sleep(0.3)
         else:
-            pytest.fail("nodewatch serve --demo did not answer:\n" + (tmp_path / "serve.log").read_text())
+            raise RuntimeError("nodewatch serve --demo did not answer:\n" + log_path.read_text())
         yield base
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            assert process.wait(timeout=30) == 0, (tmp_path / "serve.log").read_text()
+            assert process.wait(timeout=30) == 0, log_path.read_text()
         finally:
             log.close()
+
+
+@pytest.fixture
+def serve_demo(tmp_path: Path) -> Iterator[str]:
+    with serve_demo_process(tmp_path) as base:
+        yield base
