@@ -50,7 +50,15 @@ class Candidate:
 
 
 def unfit_reason(disk: Disk) -> str | None:
-    """Why a disk can never be a replacement target, or None when it is a plain whole disk."""
+    """Why a disk can never be a replacement target, or None when it is a plain, empty whole disk."""
+    reason = not_a_disk_reason(disk)
+    if reason is None and disk.partitions:
+        return f"{disk.devnode} has partitions or a file system"
+    return reason
+
+
+def not_a_disk_reason(disk: Disk) -> str | None:
+    """Why a block device is not a whole physical disk ZFS could partition, or None."""
     name = disk.devnode.rsplit("/", 1)[-1]
     if _NOT_A_DISK.match(name):
         return f"{disk.devnode} is not a physical disk (optical, device-mapper, md, loop or RAM disk)"
@@ -64,9 +72,20 @@ def unfit_reason(disk: Disk) -> str | None:
         return f"{disk.devnode} is an optical drive"
     if disk.transport is Transport.MMC:
         return f"{disk.devnode} is an SD/MMC card"
-    if disk.partitions:
-        return f"{disk.devnode} has partitions or a file system"
     return None
+
+
+def in_use_reason(context: Context, disk: Disk) -> str | None:
+    """Why a disk holds something that a replace would destroy, or None: mounted file systems,
+    another ZFS label, membership of a pool, or a stacked device (LUKS, LVM, md) on it."""
+    if disk.devnode in context.disks_in_pools():
+        return f"{disk.devnode} is a member of a pool"
+    for partition in disk.partitions:
+        if partition.mountpoints:
+            return f"{partition.devnode} is mounted on {partition.mountpoints[0]}"
+        if partition.zfs is not None:
+            return f"{partition.devnode} carries the ZFS label of pool {partition.zfs.pool_name or '?'}"
+    return not_a_disk_reason(disk)
 
 
 def unused_disks(context: Context) -> list[Candidate]:

@@ -7,7 +7,7 @@ from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context, Location
 from nodewatch.diagnose.matching import Match, Strength, find_member
 from nodewatch.diagnose.platform import commands_for
-from nodewatch.diagnose.replacement import candidates, listing_only, replace_actions
+from nodewatch.diagnose.replacement import candidates, in_use_reason, listing_only, replace_actions
 from nodewatch.diagnose.risk import redundancy_words, severity_for
 from nodewatch.diagnose.rules import member_moved
 from nodewatch.diagnose.topology import Placement, member_id
@@ -100,6 +100,16 @@ def _label_lost(
     guid = member_id(leaf)
     disk = match.location.disk
     disk_path = Location(disk).best_path()
+    in_use = in_use_reason(context, disk)
+    actions: tuple[Action, ...] = ()
+    if in_use is None:
+        actions = (
+            Action(
+                command=commands.replace(pool.name, guid, disk_path),
+                why="Rebuild the member onto the same drive (ZFS repartitions it; full resilver).",
+                check_first=f"nothing on {disk.devnode} is needed any more: its contents will be overwritten",
+            ),
+        )
     return Finding(
         severity=severity_for(placement),
         code="member-label-lost",
@@ -108,16 +118,11 @@ def _label_lost(
             f"{match.evidence}, but none of its partitions carries the ZFS label of {pool.name}: the"
             f" label was wiped or the drive was repartitioned. {words.describe(disk)}. It has to be"
             f" resilvered completely. {redundancy_words(placement)}"
+            + (f" nodewatch offers no command: {in_use}; find out what it holds first." if in_use else "")
         ),
         pool=pool.name,
         vdev_guid=leaf.guid,
         disk=words.disk_ref(disk),
         evidence=tuple(e for e in evidence if e),
-        actions=(
-            Action(
-                command=commands.replace(pool.name, guid, disk_path),
-                why="Rebuild the member onto the same drive (ZFS repartitions it; full resilver).",
-                check_first=f"nothing on {disk.devnode} is needed any more: its contents will be overwritten",
-            ),
-        ),
+        actions=actions,
     )

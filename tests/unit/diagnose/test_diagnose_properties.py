@@ -6,6 +6,7 @@ may crash, no destructive action may come first when a safe one is offered,
 hostile names (spaces, quotes, `$(…)`, `;`).
 """
 
+import dataclasses
 import shlex
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from nodewatch import model
 from nodewatch.diagnose import diagnose
+from nodewatch.diagnose.replacement import not_a_disk_reason
 
 STATES = ["ONLINE", "DEGRADED", "FAULTED", "OFFLINE", "UNAVAIL", "REMOVED", "AVAIL", "INUSE", "WEIRD"]
 HOSTILE = st.sampled_from(["tank", "my pool", "po'ol", 'a"b', "$(reboot)", "x;rm -rf /", "data-1"])
@@ -70,16 +72,34 @@ def pools(draw):
             )
             members = (spare, *members[1:])
         tops = (model.Vdev(f"{top_type.value}-0", top_type, draw(st.sampled_from(STATES)), children=members),)
-    groups = ()
+        if draw(st.booleans()):  # a replace under way
+            replacing = model.Vdev(
+                "replacing-2", model.VdevType.REPLACING, "DEGRADED", children=(draw(leaves()), draw(leaves()))
+            )
+            tops = (dataclasses.replace(tops[0], children=(*tops[0].children, replacing)),)
+    groups: tuple[model.Vdev, ...] = ()
     if draw(st.booleans()):
         groups = (model.Vdev("spares", model.VdevType.SPARES, "", children=(draw(leaves()),)),)
+    for kind in (model.VdevType.LOGS, model.VdevType.CACHE):
+        if draw(st.booleans()):
+            groups += (model.Vdev(kind.value, kind, "", children=(draw(leaves()),)),)
     name = draw(HOSTILE)
     return model.Pool(
         name=name,
         state=draw(st.sampled_from([*STATES, "SUSPENDED"])),
         guid=draw(guids),
         msgid=draw(
-            st.sampled_from([None, "ZFS-8000-4J", "ZFS-8000-2Q", "ZFS-8000-8A", "ZFS-8000-9P", "ZFS-8000-XX"])
+            st.sampled_from(
+                [
+                    None,
+                    "ZFS-8000-4J",
+                    "ZFS-8000-2Q",
+                    "ZFS-8000-8A",
+                    "ZFS-8000-9P",
+                    "ZFS-8000-HC",
+                    "ZFS-8000-XX",
+                ]
+            )
         ),
         action=draw(st.sampled_from([None, "Replace the device using 'zpool replace'."])),
         status=draw(
@@ -104,8 +124,31 @@ def pools(draw):
     )
 
 
+# Block devices that must never be offered as a disk to rebuild onto (issue 8), as a by-id
+# listing shows them (tests/fixtures/by-id/): optical, LUKS/LVM mappings, md, loop, zram, a partition.
+NOT_DISKS = [
+    ("/dev/sr0", "ata-HL-DT-ST_BD-RE_WH16NS40_KLZK6HB1234"),
+    ("/dev/dm-0", "dm-name-luks-0a1b2c3d-0000-4000-8000-000000000001"),
+    ("/dev/dm-1", "dm-uuid-LVM-Wq3fhsJx3pVpKq0y"),
+    ("/dev/md0", "md-uuid-9b4b1bd1:6d2b0f6e:7c0f1c9e:3c6b0f5e"),
+    ("/dev/loop0", "ata-loop-device"),
+    ("/dev/zram0", "ata-zram-device"),
+    ("/dev/sdh1", "ata-WDC_WD40EFZX-68AWUN0_WD-WX99D0000001-part1"),
+]
+
+
 @st.composite
 def disks(draw, index):
+    if index >= 3 and draw(st.integers(0, 3)) == 0:
+        devnode, name = draw(st.sampled_from(NOT_DISKS))
+        kind = name.split("-")[0]
+        return model.Disk(
+            devnode=devnode,
+            transport=model.Transport.SATA if kind == "ata" else model.Transport.UNKNOWN,
+            model=draw(st.sampled_from([None, "HL-DT-ST BD-RE WH16NS40"])),
+            size_bytes=draw(st.one_of(st.none(), st.integers(1, 2**42))),
+            by_id=(model.ByIdLink(name, kind),),
+        )
     name = draw(by_id_names)
     label = draw(st.one_of(st.none(), st.builds(model.ZfsMember, HOSTILE, guids, guids)))
     partitions = ()
@@ -117,6 +160,7 @@ def disks(draw, index):
                 by_id=(model.ByIdLink(f"{name}-part1", name.split("-")[0], positional=name.endswith("0:1")),),
                 zfs=label,
                 partuuid=draw(st.one_of(st.none(), st.just("0a1b2c3d-0000-4000-8000-000000000001"))),
+                mountpoints=draw(st.sampled_from([(), ("/srv/data",)])),
             ),
         )
     return model.Disk(
@@ -146,7 +190,7 @@ def disks(draw, index):
 
 @st.composite
 def snapshots(draw):
-    pool_list = tuple(draw(st.lists(pools(), min_size=1, max_size=2)))
+    pool_list = tuple(draw(st.lists(pools(), min_size=1, max_size=2, unique_by=lambda pool: pool.name)))
     disk_list = tuple(draw(disks(index)) for index in range(draw(st.integers(0, 5))))
     return model.Snapshot(
         hostname="node",
@@ -154,7 +198,12 @@ def snapshots(draw):
         local_time=datetime(2026, 11, 23),  # noqa: DTZ001
         zfs_version=draw(st.sampled_from([None, "2.1.11", "2.3.2", "zfs-2.2.0-1"])),
         pool_status=model.PoolStatus(pool_list, source=draw(st.sampled_from(list(model.PoolSource)))),
-        inventory=draw(st.one_of(st.none(), st.just(model.Inventory(disk_list)))),
+        inventory=draw(
+            st.one_of(
+                st.none(),
+                st.builds(model.Inventory, st.just(disk_list), st.sampled_from(list(model.InventorySource))),
+            )
+        ),
         mounts=draw(st.sampled_from([(), (model.Mount(f"{pool_list[0].name}/root", "/", "zfs"),)])),
     )
 
@@ -208,3 +257,86 @@ NOT_ABOUT_HEALTH = {
     "positional-device-name",
     "features-disabled",
 }
+
+
+def _replace_targets(report: model.Report) -> list[tuple[model.Finding, model.Action, str]]:
+    """Every `zpool replace` target, except the marked last resort that first wipes the label of
+    the member's own disk (`labelclear && replace`, member-present-elsewhere)."""
+    found = []
+    for finding in report.findings:
+        for action in finding.actions:
+            parts = [shlex.split(part) for part in action.command.split(" && ")]
+            if action.destructive and [words[:2] for words in parts] == [
+                ["zpool", "labelclear"],
+                ["zpool", "replace"],
+            ]:
+                continue
+            found += [(finding, action, words[-1]) for words in parts if words[:2] == ["zpool", "replace"]]
+    return found
+
+
+def _fits(disk: model.Disk, finding: model.Finding, in_pools: set[str]) -> bool:
+    if not_a_disk_reason(disk) is not None or disk.devnode in in_pools:
+        return False
+    if any(partition.mountpoints or partition.zfs is not None for partition in disk.partitions):
+        return False
+    # member-label-lost rebuilds onto the member's own (repartitioned) drive; anything else: empty disks
+    return finding.code == "member-label-lost" or not disk.partitions
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(snapshots())
+def test_no_action_replaces_onto_anything_but_a_whole_unused_disk(snapshot):
+    report = diagnose(snapshot)
+    whole: dict[str, list[model.Disk]] = {}
+    parts: set[str] = set()
+    for disk in snapshot.disks:
+        for path in (disk.devnode, *(link.path for link in disk.by_id)):
+            whole.setdefault(path, []).append(disk)
+        for partition in disk.partitions:
+            parts.add(partition.devnode)
+            parts.update(link.path for link in partition.by_id)
+    in_pools = {
+        disk.devnode
+        for disk in snapshot.disks
+        for pool in snapshot.pools
+        for leaf in pool.leaves()
+        if leaf.path and leaf.path in {p.devnode for p in disk.partitions} | {disk.devnode}
+    }
+    for finding, action, target in _replace_targets(report):
+        if target == "/dev/disk/by-id/NEW-DISK":
+            continue  # the template to fill in
+        assert target not in parts, (target, finding)
+        # (generated disks may share a by-id name: one of those named so must fit)
+        assert any(_fits(disk, finding, in_pools) for disk in whole.get(target, [])), (target, finding)
+        listing = snapshot.inventory and snapshot.inventory.source is model.InventorySource.BY_ID_LISTING
+        if listing and finding.code == "member-missing":
+            online = [i for i, a in enumerate(finding.actions) if a.command.startswith("zpool online")]
+            assert online and online[0] < finding.actions.index(action), finding  # reconnect first
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(snapshots())
+def test_no_replace_is_ever_suggested_for_a_pool_that_is_down_or_suspended(snapshot):
+    report = diagnose(snapshot)
+    down = {pool.name for pool in snapshot.pools if pool.state in ("UNAVAIL", "FAULTED", "SUSPENDED")}
+    down |= {pool.name for pool in snapshot.pools if pool.msgid in ("ZFS-8000-HC", "ZFS-8000-JQ")}
+    for finding, _action, _target in _replace_targets(report):
+        assert finding.pool not in down, finding
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(snapshots())
+def test_interior_vdevs_and_spares_in_use_are_never_detached_or_replaced(snapshot):
+    interior = {
+        vdev.name
+        for pool in snapshot.pools
+        for vdev in pool.vdevs()
+        if vdev.type in (model.VdevType.REPLACING, model.VdevType.SPARE)
+    }
+    for finding in diagnose(snapshot).findings:
+        for action in finding.actions:
+            for part in action.command.split(" && "):
+                words = shlex.split(part)
+                if words[:2] in (["zpool", "detach"], ["zpool", "replace"]):
+                    assert words[3] not in interior, (part, finding)

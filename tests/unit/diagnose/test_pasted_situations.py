@@ -336,3 +336,23 @@ def test_snapshot_dash_o_dash_writes_to_stdout_not_to_a_file_named_dash(tmp_path
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["schema"] == 1
     assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "The ZFS modules are not loaded.\nTry running '/sbin/modprobe zfs' as root to load them.\n",
+        "internal error: failed to initialize ZFS library\n",
+        "Permission denied the ZFS utilities must be run as root.\n",
+    ],
+    ids=["modules-not-loaded", "zfs-library", "permission-denied"],
+)
+def test_an_installed_zpool_that_fails_is_unknown_with_its_reason_and_no_demo(tmp_path, message):
+    from tests.support.programs import config_file, fake_zpool
+    from tests.support.programs import nodewatch as run_nodewatch
+
+    zpool = fake_zpool(tmp_path, f"sys.stderr.write({message!r}); sys.exit(1)")
+    done = run_nodewatch("diagnose", config=config_file(tmp_path, zpool))
+    assert done.returncode == 3, done.stdout
+    assert message.splitlines()[0][:30] in done.stdout
+    assert "DEMO" not in done.stdout and "Nothing needs attention" not in done.stdout
