@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from nodewatch import known_hardware
 from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context
+from nodewatch.diagnose.pool_state import serves_io
 from nodewatch.diagnose.smart import Advice, Change, Concern, SmartHealth, judge, only_the_link, worsened
 from nodewatch.model import Action, Disk, Finding, Guid, Severity, SmartInfo, Transport
 from nodewatch.words.smart import ADVICE_WORDS, MEANING
@@ -73,6 +74,8 @@ def _members(context: Context) -> dict[str, Member]:
     """Devnode → the pool member that disk is (present members, by path or by label)."""
     out: dict[str, Member] = {}
     for pool in context.snapshot.pools:
+        if not serves_io(context, pool):
+            continue  # a suspended or unavailable pool gets no replace (rules/pool_down.py speaks)
         for leaf in pool.leaves():
             disk = context.disk_of_leaf(leaf)
             if disk is None and leaf.guid is not None and leaf.guid in context.by_label_guid:
