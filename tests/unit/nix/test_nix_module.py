@@ -119,13 +119,6 @@ def test_enable_must_be_a_boolean(nixpkgs_lib: Path) -> None:
     assert "`services.nodewatch.enable' is not of type `boolean'" in error, error
 
 
-def _has_serve() -> bool:
-    from nodewatch.cli import COMMANDS
-
-    return "serve" in COMMANDS
-
-
-@pytest.mark.skipif(not _has_serve(), reason="`nodewatch serve` has not landed yet (issue #10)")
 def test_the_unit_runs_nodewatch_serve_with_the_rendered_config(nixpkgs_lib: Path) -> None:
     result = evaluate(nixpkgs_lib, ENABLED)
     unit = result["services"]["nodewatch"]["serviceConfig"]
@@ -255,7 +248,6 @@ def test_hardening_and_device_access(nixpkgs_lib: Path) -> None:
     assert unit["DevicePolicy"] == "closed"
     assert unit["DeviceAllow"][0] == "/dev/zfs rw"
     assert all(rule.endswith(" r") for rule in unit["DeviceAllow"][1:])
-    assert unit["SystemCallFilter"][0] == "@system-service"
 
 
 def _debian_unit() -> dict[str, list[str]]:
@@ -273,12 +265,8 @@ def _debian_unit() -> dict[str, list[str]]:
     return settings
 
 
-@pytest.mark.skipif(
-    not (REPO / "nodewatch" / "service" / "systemd" / "nodewatch.service").is_file(),
-    reason="the Debian unit has not landed yet (issue #10)",
-)
 def test_the_unit_has_the_debian_units_findings(nixpkgs_lib: Path) -> None:
-    """Capabilities, devices, address families, system calls: what the lab measured for the Debian unit."""
+    """Capabilities, devices, address families, no syscall filter: what the lab measured (Debian unit)."""
     debian = _debian_unit()
     unit = evaluate(nixpkgs_lib, WITH_ZFS)["services"]["nodewatch"]["serviceConfig"]
 
@@ -288,7 +276,8 @@ def test_the_unit_has_the_debian_units_findings(nixpkgs_lib: Path) -> None:
     assert words(unit["CapabilityBoundingSet"]) == words(debian["CapabilityBoundingSet"])
     assert sorted(unit["DeviceAllow"]) == sorted(debian["DeviceAllow"])
     assert words(unit["RestrictAddressFamilies"]) == words(debian["RestrictAddressFamilies"])
-    assert unit["SystemCallFilter"] == debian["SystemCallFilter"]
+    # The lab found a syscall filter killing the service at start: neither unit has one.
+    assert "SystemCallFilter" not in debian and "SystemCallFilter" not in unit
     for key in ("Type", "NotifyAccess", "WatchdogSec", "RuntimeDirectory", "DevicePolicy", "ProtectSystem"):
         assert [str(unit[key])] == debian[key], key
     assert debian["StateDirectory"] == [unit["StateDirectory"]]
@@ -497,10 +486,6 @@ def test_flake_package_matches_pyproject(flake: dict[str, Any]) -> None:
     assert "python3.13-apprise/lib/python3.13/site-packages" in flags[7]
 
 
-@pytest.mark.skipif(
-    not (REPO / "nodewatch" / "service" / "zedlet").is_dir(),
-    reason="the zedlet has not landed yet (issue #10)",
-)
 def test_flake_package_installs_files_that_exist() -> None:
     package = (REPO / "nix" / "package.nix").read_text()
     for source in (
@@ -568,7 +553,8 @@ def test_the_vm_tests_status_checks_read_the_real_api(flake: dict[str, Any], tmp
 
 
 def test_the_vm_tests_receiver_records_what_apprise_delivers(tmp_path: Path) -> None:
-    apprise = pytest.importorskip("apprise", reason="apprise is not installed (pip install -e .)")
+    import apprise  # a dependency of nodewatch (alerts)
+
     out = tmp_path / "alerts.jsonl"
     receiver = subprocess.Popen(
         [sys.executable, str(REPO / "nix" / "tests" / "alert-receiver.py"), "127.0.0.1", "0", str(out)],
