@@ -128,6 +128,9 @@ def test_service_alerts_when_a_disk_is_pulled_and_when_it_is_back(lab_factory: L
     log(f"smartctl (NVMe) with CAP_SYS_RAWIO only: rc={rc}")
     assert "nvme_smart_health_information_log" not in json.loads(out), out
 
+    # The NVMe disk was only for the SMART checks: in a pool of its own, it is no replacement candidate.
+    m.sh("zpool create -f scratch /dev/nvme0n1", timeout=120)
+
     # The receiver, the config, the unit and the zedlet, as an admin would install them.
     m.agent.write_file("/opt/receiver.py", RECEIVER.read_bytes())  # type: ignore[union-attr]
     start_unit(m, "nw-receiver", f"/usr/bin/python3 /opt/receiver.py {PORT} {RECEIVED}", [])
