@@ -346,6 +346,9 @@ class Disk:
     partitions: tuple[Partition, ...] = ()
     smart: SmartInfo | None = None
     warnings: tuple[str, ...] = ()  # known-problem model, bogus serial, positional name
+    # udev's DEVPATH (/devices/…/usb2/2-1/2-1.2/2-1.2:1.0/host1/…/block/sdc): the kernel names
+    # (USB port 2-1.2, ata3, host1) its log lines use for this disk; None in older snapshots
+    sysfs_path: str | None = None
 
     def preferred_by_id(self) -> ByIdLink | None:
         """Return the by-id name a human should use: drive identity over bay position."""
@@ -449,6 +452,41 @@ class ExpectedPool:
     member_paths: tuple[str, ...] = ()  # where the cache file recorded its leaves
 
 
+class KernelEventKind(enum.StrEnum):
+    """What a kernel log line says happened to a disk's link, the disk, or the node's power."""
+
+    USB_RESET = "usb_reset"  # usb 1-1.2: reset high-speed USB device number 3 …
+    USB_DISCONNECT = "usb_disconnect"  # usb 1-1.2: USB disconnect, device number 3
+    UAS_ABORT = "uas_abort"  # sd 0:0:0:0: [sdc] tag#2 uas_eh_abort_handler …
+    UAS_RESET = "uas_reset"  # scsi host0: uas_eh_device_reset_handler start
+    IO_ERROR = "io_error"  # I/O error, dev sdc, sector …
+    ATA_LINK_RESET = "ata_link_reset"  # ata3: hard resetting link
+    ATA_FAILED_COMMAND = "ata_failed_command"  # ata3.00: failed command: READ FPDMA QUEUED
+    UNDER_VOLTAGE = "under_voltage"  # Under-voltage detected! (Pi firmware, hwmon)
+    ZIO_ERROR = "zio_error"  # zio pool=tank vdev=/dev/… error=5 …
+
+
+@dataclass(frozen=True, slots=True)
+class KernelEvent:
+    """One kernel log line about a disk, its link or the power, and the kernel name it names."""
+
+    kind: KernelEventKind
+    device: str  # sdc, USB port 1-1.2, ata3, host0, a vdev path (zio); "" for the node (power)
+    line: str  # the message as logged, without the timestamp
+    when: str = ""  # the timestamp as printed (journal, dmesg -T, dmesg uptime), "" if none
+    # when the stamp names a full date and time: aware (ISO with offset) or node-local (dmesg -T)
+    time: datetime | None = None
+    pool: str | None = None  # zio lines name their pool
+
+
+@dataclass(frozen=True, slots=True)
+class KernelLog:
+    """What the kernel log said (`journalctl -k`, `dmesg`): None in a Snapshot means not read."""
+
+    events: tuple[KernelEvent, ...] = ()
+    lines: int = 0  # lines read
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     hostname: str
@@ -461,6 +499,7 @@ class Snapshot:
     kstat_states: dict[str, str] = field(default_factory=dict)  # pool → state from /proc/spl/kstat
     expected_pools: tuple[ExpectedPool, ...] = ()  # pools that should be imported (cache file, boot, …)
     importable: PoolStatus | None = None  # `zpool import` listing (read-only); None: not looked
+    kernel_log: KernelLog | None = None  # disk/link/power events of the kernel log; None: not read
     probes: tuple[ProbeResult, ...] = ()
     raw: tuple[RawOutput, ...] = ()
     schema: int = 1

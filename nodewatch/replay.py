@@ -91,15 +91,17 @@ def snapshot_from_output_files(
     udev_db: str | None = None,
     by_id: str | None = None,
     zpool_import: str | None = None,
+    kernel_log: str | None = None,
 ) -> model.Snapshot:
     """Given the paths (or `-`) of saved `zpool status` and/or a `zpool import`
-    listing, and optionally a udev dump or a by-id listing, return a Snapshot as if
-    collected on that machine."""
+    listing, and optionally a udev dump or a by-id listing and a saved kernel log
+    (`journalctl -k`, `dmesg`), return a Snapshot as if collected on that machine."""
     return snapshot_from_outputs(
         read_zpool_status(zpool_status) if zpool_status else None,
         udev_db=read_input(udev_db) if udev_db else None,
         by_id=read_input(by_id) if by_id else None,
         zpool_import=read_input(zpool_import) if zpool_import else None,
+        kernel_log=read_input(kernel_log) if kernel_log else None,
     )
 
 
@@ -112,6 +114,7 @@ def snapshot_from_outputs(
     by_id: str | None = None,
     smartctl: Mapping[str, tuple[str, int]] | None = None,
     zpool_import: str | None = None,
+    kernel_log: str | None = None,
     hostname: str = "(pasted)",
     collected_at: datetime | None = None,
     local_time: datetime | None = None,
@@ -158,6 +161,7 @@ def snapshot_from_outputs(
 
         inventory = parse_by_id_listing(by_id, source="by-id listing")
     return model.Snapshot(
+        kernel_log=_kernel_log(kernel_log) if kernel_log is not None else None,
         hostname=hostname,
         collected_at=collected_at or datetime.now(UTC),
         local_time=local_time,
@@ -169,7 +173,11 @@ def snapshot_from_outputs(
         importable=importable,
         raw=tuple(
             model.RawOutput(command=command, stdout=stdout)
-            for command, stdout in ((zpool_status_command, zpool_status), ("zpool import", zpool_import))
+            for command, stdout in (
+                (zpool_status_command, zpool_status),
+                ("zpool import", zpool_import),
+                ("journalctl -k", kernel_log),
+            )
             if stdout is not None
         ),
     )
@@ -197,6 +205,18 @@ def _refuse(text: str) -> NoReturn:
         raise ReplayError("no pool found in the input: it is empty")
     shown = first if len(first) <= _SHOWN else first[:_SHOWN] + "…"
     raise ReplayError(f"no pool found in the input (not a `zpool status` output); it begins with {shown!r}")
+
+
+def _kernel_log(text: str) -> model.KernelLog:
+    from nodewatch.parse.kernel_log import looks_like_kernel_log, parse_kernel_log
+
+    if not looks_like_kernel_log(text):
+        first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+        if not first:
+            raise ReplayError("kernel log: the input is empty")
+        shown = first if len(first) <= _SHOWN else first[:_SHOWN] + "…"
+        raise ReplayError(f"kernel log: not a `journalctl -k` or `dmesg` output; it begins with {shown!r}")
+    return parse_kernel_log(text)
 
 
 def _import_listing(text: str) -> tuple[model.PoolStatus, tuple[model.ExpectedPool, ...]]:

@@ -60,6 +60,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="saved `zpool import` listing (read-only, no pool name), alone or with --zpool-status:"
         " every pool it names is one that should be imported",
     )
+    parser.add_argument(
+        "--kernel-log",
+        metavar="FILE",
+        help="with --zpool-status or --zpool-import: saved `journalctl -k` or `dmesg` text; link"
+        " resets, I/O errors and under-voltage are tied to the disk and pool member they concern",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,9 +75,18 @@ def run(args: argparse.Namespace) -> int:
     pasted = args.zpool_status or args.zpool_import or args.smartctl
     if (args.udev_db or args.by_id) and not pasted:
         raise common.UserError("--udev-db and --by-id go with --zpool-status, --zpool-import or --smartctl")
+    if args.kernel_log and not pasted:
+        raise common.UserError("--kernel-log goes with --zpool-status, --zpool-import or --smartctl")
     from_stdin = [
         value
-        for value in (args.zpool_status, args.udev_db, args.by_id, args.zpool_import, *args.smartctl)
+        for value in (
+            args.zpool_status,
+            args.udev_db,
+            args.by_id,
+            args.zpool_import,
+            args.kernel_log,
+            *args.smartctl,
+        )
         if value == "-"
     ]
     if len(from_stdin) > 1:
@@ -111,7 +126,11 @@ def _snapshot(args: argparse.Namespace, config: Config) -> Snapshot:
         return replay.snapshot_from_file(args.snapshot_file)
     if args.zpool_status or args.zpool_import or args.smartctl:
         return replay.snapshot_from_output_files(
-            args.zpool_status, udev_db=args.udev_db, by_id=args.by_id, zpool_import=args.zpool_import
+            args.zpool_status,
+            udev_db=args.udev_db,
+            by_id=args.by_id,
+            zpool_import=args.zpool_import,
+            kernel_log=args.kernel_log,
         )
     from nodewatch.probe import collect
 

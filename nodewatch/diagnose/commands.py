@@ -7,6 +7,7 @@ with shlex so a suggested command can be pasted as it is.
 
 from __future__ import annotations
 
+import json
 import shlex
 
 
@@ -91,3 +92,13 @@ def space_used(pool: str) -> str:
 def smartctl(*args: str) -> str:
     """`smartctl` with its arguments quoted: read-only reads and self-tests only."""
     return shlex.join(["smartctl", *args])
+
+
+def usb_storage_quirk(vendor_id: str, product_id: str) -> str:
+    """The kernel parameter that makes a USB bridge use usb-storage instead of UAS."""
+    return f"usb-storage.quirks={vendor_id.lower()}:{product_id.lower()}:u"
+
+
+def nixos_kernel_params(parameter: str) -> str:
+    """A kernel parameter as a NixOS configuration line."""
+    return f"boot.kernelParams = [ {json.dumps(parameter)} ];"

@@ -293,6 +293,7 @@ def _disk(sorted_record: _DiskRecord, smart: SmartInfo | None, shared: dict[str,
         partitions=tuple(partitions),
         smart=smart,
         warnings=tuple(warnings),
+        sysfs_path=record.devpath,
     )
 
 

@@ -17,5 +17,6 @@ RULES: tuple[str, ...] = (
     "scans",
     "capacity",
     "smart",
+    "kernel_log",
     "hardware",
 )

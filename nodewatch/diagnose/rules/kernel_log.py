@@ -1,0 +1,265 @@
+"""Kernel log evidence tied to the disk it is about: link resets, UAS aborts, I/O errors,
+zio errors and under-voltage, joined to the physical disk and pool member through the
+inventory (kernel name → disk → member; USB port → the disk whose bridge sits on it)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from nodewatch.diagnose import commands, words
+from nodewatch.diagnose.context import Context
+from nodewatch.model import (
+    Action,
+    Disk,
+    Finding,
+    KernelEvent,
+    KernelEventKind,
+    Pool,
+    Severity,
+    Transport,
+    Vdev,
+)
+
+_RESETS = frozenset({KernelEventKind.USB_RESET, KernelEventKind.UAS_RESET, KernelEventKind.ATA_LINK_RESET})
+_USB_INTERFACE = re.compile(r"^(\d+-\d+(?:\.\d+)*):\d+\.\d+$")
+_SYSFS_NAME = re.compile(r"^(ata\d+|host\d+)$")
+_IN_USE = ("ONLINE", "DEGRADED")  # states in which a member's counters can be cleared and rebuilt
+_EVIDENCE = 6  # log lines quoted per finding
+
+
+@dataclass
+class _Trail:
+    """The events about one disk (or one kernel name no disk answers to)."""
+
+    name: str
+    disk: Disk | None = None
+    events: list[KernelEvent] = field(default_factory=list)
+
+    def count(self, *kinds: KernelEventKind) -> int:
+        return sum(1 for event in self.events if event.kind in kinds)
+
+
+def check(context: Context) -> Iterator[Finding]:
+    log = context.snapshot.kernel_log
+    if log is None or not log.events:
+        return
+    under_voltage = [event for event in log.events if event.kind is KernelEventKind.UNDER_VOLTAGE]
+    others = [event for event in log.events if event.kind is not KernelEventKind.UNDER_VOLTAGE]
+    trails = _trails(context, others)
+    told_power = False
+    for trail in trails:
+        usb = trail.disk is not None and trail.disk.transport is Transport.USB
+        finding = _finding(context, trail, len(under_voltage) if usb else 0)
+        told_power |= usb and bool(under_voltage) and finding.code == "kernel-link-resets"
+        yield finding
+    if under_voltage and not told_power:
+        yield Finding(
+            severity=Severity.WARNING,
+            code="under-voltage",
+            summary=f"under-voltage was reported {_times(len(under_voltage))} in the kernel log",
+            detail=(
+                "The supply sagged below what the board needs. USB disks fed from the same supply"
+                " drop out under load (resets, disconnects, checksum errors). Use a 5.1 V/3 A (or"
+                " stronger) supply, and power the disks from their own supply or a powered hub."
+            ),
+            evidence=_evidence(under_voltage),
+        )
+
+
+def _trails(context: Context, events: list[KernelEvent]) -> list[_Trail]:
+    names = _disks_by_kernel_name(context)
+    trails: dict[str, _Trail] = {}
+    for event in events:
+        disk = _disk_of(context, names, event)
+        key = disk.devnode if disk else event.device
+        name = disk.devnode.removeprefix("/dev/") if disk else key
+        trail = trails.setdefault(key, _Trail(name=name, disk=disk))
+        trail.events.append(event)
+    return list(trails.values())
+
+
+def _disk_of(context: Context, names: dict[str, Disk], event: KernelEvent) -> Disk | None:
+    if event.kind is KernelEventKind.ZIO_ERROR:
+        where = context.by_path.get(event.device)
+        if where:
+            return where.disk
+        return names.get(event.device.removeprefix("/dev/"))
+    if event.device in names:
+        return names[event.device]
+    port = event.device.split("-", 1)
+    if len(port) == 2:  # a USB port, matched by its chain when no sysfs path names the bus
+        return names.get(f"*-{port[1]}")
+    return None
+
+
+def _disks_by_kernel_name(context: Context) -> dict[str, Disk]:
+    """sdc, and from the sysfs path the USB port (2-1.2), ata3 and host1 the disk hangs off."""
+    names: dict[str, Disk] = {}
+    chains: dict[str, list[Disk]] = {}
+    for disk in context.snapshot.disks:
+        names[disk.devnode.removeprefix("/dev/")] = disk
+        if disk.sysfs_path:
+            for segment in disk.sysfs_path.split("/"):
+                usb = _USB_INTERFACE.match(segment)
+                if usb:
+                    names[usb[1]] = disk
+                elif _SYSFS_NAME.match(segment):
+                    names[segment] = disk
+        elif disk.bridge and disk.bridge.port_path:
+            # ID_PATH's usb-0:1.2:1.0 keeps the port chain (1.2) but not the bus number.
+            parts = disk.bridge.port_path.split(":")
+            if len(parts) >= 2:
+                chains.setdefault(parts[1], []).append(disk)
+    for chain, disks in chains.items():
+        if len(disks) == 1:
+            names[f"*-{chain}"] = disks[0]
+    return names
+
+
+def _member(context: Context, disk: Disk) -> tuple[Pool, Vdev] | None:
+    for pool in context.snapshot.pools:
+        for leaf in pool.leaves():
+            where = context.locate(leaf)
+            if where is None and leaf.guid is not None:
+                where = context.by_label_guid.get(leaf.guid)  # a member at a path ZFS does not know
+            if where and where.disk.devnode == disk.devnode:
+                return pool, leaf
+    return None
+
+
+def _finding(context: Context, trail: _Trail, under_voltage: int) -> Finding:
+    disk = trail.disk
+    resets = trail.count(*_RESETS)
+    disconnects = trail.count(KernelEventKind.USB_DISCONNECT)
+    aborted = trail.count(KernelEventKind.UAS_ABORT)
+    failed = trail.count(KernelEventKind.ATA_FAILED_COMMAND)
+    io_errors = trail.count(KernelEventKind.IO_ERROR, KernelEventKind.ZIO_ERROR)
+    link = resets + disconnects + aborted + failed > 0
+    member = _member(context, disk) if disk else None
+    pool_name = member[0].name if member else next((e.pool for e in trail.events if e.pool), None)
+    leaf = member[1] if member else None
+    errors = leaf.read_errors + leaf.write_errors + leaf.checksum_errors if leaf else 0
+    erring = leaf is not None and (errors > 0 or leaf.state != "ONLINE")
+    said = []
+    if resets:
+        said.append(f"was reset {_times(resets)}")
+    if disconnects:
+        said.append(f"dropped off the bus {_times(disconnects)}")
+    if aborted:
+        said.append(f"had {_times(aborted, 'command')} aborted (UAS)")
+    if failed:
+        said.append(f"failed {_times(failed, 'command')}")
+    if io_errors:
+        said.append(f"logged {_times(io_errors, 'I/O error')}")
+    if under_voltage and link:
+        said.append(f"under-voltage was reported {_times(under_voltage)}")
+    summary = f"{_who(trail)} {_and(said)}"
+    detail = []
+    if errors and leaf is not None and link:
+        detail.append(
+            f"It is {pool_name}'s member {leaf.name} ({leaf.state}, {leaf.read_errors} read,"
+            f" {leaf.write_errors} write, {leaf.checksum_errors} checksum errors): with the link"
+            " resetting, those errors are the link, not the drive."
+        )
+    elif erring and leaf is not None:
+        detail.append(f"It is {pool_name}'s member {leaf.name} ({leaf.state}).")
+    if link:
+        detail.append(_link_advice(disk, under_voltage))
+    else:
+        detail.append(
+            "The kernel could not read or write it without a link reset: check the drive's SMART"
+            " (`smartctl -x`) for pending or reallocated sectors."
+        )
+    actions: tuple[Action, ...] = ()
+    if errors and pool_name and leaf is not None and leaf.state in _IN_USE:
+        actions = (
+            Action(
+                command=commands.clear(pool_name, leaf.guid if leaf.guid is not None else leaf.name),
+                why="After the link is fixed: reset the member's error counters, then scrub to check.",
+                check_first="the disk's power or cable was fixed and no new resets are in the kernel log",
+            ),
+            Action(command=commands.scrub(pool_name), why="Read every block back to prove the data."),
+        )
+    return Finding(
+        severity=Severity.CRITICAL if erring else Severity.WARNING,
+        code="kernel-link-resets" if link else "kernel-io-errors",
+        summary=summary,
+        detail=" ".join(detail),
+        pool=pool_name,
+        vdev_guid=leaf.guid if leaf else None,
+        disk=words.disk_ref(disk) if disk else None,
+        evidence=_evidence(trail.events),
+        actions=actions,
+    )
+
+
+def _who(trail: _Trail) -> str:
+    disk = trail.disk
+    if disk is None:
+        return trail.name
+    facts = []
+    bridge = disk.bridge
+    if disk.model:
+        facts.append(disk.model)
+    if bridge:
+        ids = f"{bridge.vendor_id}:{bridge.product_id}" if bridge.vendor_id else "USB"
+        vendor = bridge.vendor_name or ids
+        facts[-1:] = [" ".join([*facts[-1:], f"behind a {vendor} bridge"]).strip()]
+    port = _port(disk)
+    if port:
+        facts.append(f"port {port}")
+    return f"{trail.name} ({', '.join(facts)})" if facts else trail.name
+
+
+def _port(disk: Disk) -> str | None:
+    for segment in (disk.sysfs_path or "").split("/"):
+        usb = _USB_INTERFACE.match(segment)
+        if usb:
+            return usb[1]
+        if segment.startswith("ata") and _SYSFS_NAME.match(segment):
+            return segment
+    return f"USB {disk.bridge.port_path}" if disk.bridge and disk.bridge.port_path else None
+
+
+def _link_advice(disk: Disk | None, under_voltage: int) -> str:
+    if disk is None:
+        return (
+            "The link to this device keeps resetting: check its cable and power; a udev dump"
+            " (--udev-db) names the disk and its bridge."
+        )
+    if disk.transport is not Transport.USB:
+        return (
+            "The SATA link keeps resetting: reseat or replace the data cable and check the power"
+            " connector; rising UDMA CRC errors in SMART confirm a cable."
+        )
+    advice = "Power the disk separately (its own supply, or a powered USB hub)"
+    if under_voltage:
+        advice += " and give the board a 5.1 V/3 A supply"
+    bridge = disk.bridge
+    if bridge and bridge.driver == "uas" and bridge.vendor_id and bridge.product_id:
+        quirk = commands.usb_storage_quirk(bridge.vendor_id, bridge.product_id)
+        advice += (
+            f", or disable UAS for this bridge with the kernel parameter `{quirk}` (NixOS:"
+            f" `{commands.nixos_kernel_params(quirk)}`), then reboot"
+        )
+    return advice + "."
+
+
+def _evidence(events: list[KernelEvent]) -> tuple[str, ...]:
+    shown = events if len(events) <= _EVIDENCE else [*events[: _EVIDENCE - 1], events[-1]]
+    lines = [" ".join(x for x in (event.when, event.line) if x) for event in shown]
+    if len(events) > _EVIDENCE:
+        lines.insert(_EVIDENCE - 1, f"… {len(events) - _EVIDENCE} more")
+    return tuple(lines)
+
+
+def _times(count: int, noun: str = "time") -> str:
+    if noun == "time":
+        return "once" if count == 1 else f"{count} times"
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
