@@ -70,6 +70,13 @@ def _listen(value: str) -> str | None:
     return None
 
 
+def _pool_name(value: str) -> str | None:
+    # zpool's own rule: a letter first, then letters, digits and _ - . : (no /, no spaces).
+    if not value[:1].isalpha() or any(not (c.isalnum() or c in "_-.:") for c in value):
+        return f"must be a pool name (a letter, then letters, digits, _ - . :), got {value!r}"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class ZfsSettings:
     zpool_command: str = setting(
@@ -81,6 +88,17 @@ class ZfsSettings:
         " past this, the last good data is kept and marked stale.",
         minimum=1,
         maximum=3600,
+    )
+    expected_pools: tuple[str, ...] = setting(
+        (),
+        "Pools that should be imported on this node (besides those in the cache file"
+        " /etc/zfs/zpool.cache): one that is not is reported, with the command that imports it.",
+        check=_pool_name,
+    )
+    cache_file: str = setting(
+        "/etc/zfs/zpool.cache",
+        "The cache file the boot import reads; its pools should be imported here.",
+        check=_absolute_path,
     )
 
 

@@ -9,6 +9,8 @@ The probes (PROBES, in the order a Snapshot lists them):
 | mounts   | /proc/self/mountinfo                                |        |
 | udev     | the udev database (pyudev): block devices          | mounts |
 | smartctl | `smartctl -x -j` of each disk, a few at once       | udev   |
+| imports  | pools that should be imported (cache file, boot     | zpool  |
+|          | journal, config); `zpool import` listing if missing |        |
 
 Each probe runs in a thread of its own as soon as what it needs is read, so
 a hung zpool and a hung smartctl wait side by side, not one after the other.
@@ -31,7 +33,7 @@ from typing import Any
 from nodewatch.config import Config
 from nodewatch.model import Inventory, Mount, ProbeErrorKind, ProbeOutcome, ProbeResult, SmartInfo, Snapshot
 from nodewatch.parse.inventory import DiskRecords, build_inventory, sort_records
-from nodewatch.probe import host, smartctl, udev, zpool
+from nodewatch.probe import host, imports, smartctl, udev, zpool
 from nodewatch.probe.result import Deadline, Reading, Stopwatch
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,13 @@ def _read_smartctl(context: Pass) -> Reading[Any]:
     )
 
 
+def _read_imports(context: Pass) -> Reading[Any]:
+    zfs: zpool.Zpool | None = context.value(zpool.PROBE_NAME)
+    return imports.read_imports(
+        context.config.zfs, zfs.pool_status if zfs else None, deadline=context.deadline, root=context.root
+    )
+
+
 def _smart_of(snapshot: Snapshot) -> dict[str, SmartInfo]:
     return {disk.devnode: disk.smart for disk in snapshot.disks if disk.smart is not None}
 
@@ -116,6 +125,12 @@ PROBES: dict[str, Probe] = {
         Probe(host.MOUNTS_PROBE_NAME, (), _read_mounts, lambda snap: snap.mounts),
         Probe(udev.NAME, (host.MOUNTS_PROBE_NAME,), _read_udev),
         Probe(smartctl.NAME, (udev.NAME,), _read_smartctl, _smart_of),
+        Probe(
+            imports.NAME,
+            (zpool.PROBE_NAME,),
+            _read_imports,
+            lambda snap: imports.Imports(snap.expected_pools, snap.importable),
+        ),
     )
 }
 
@@ -242,6 +257,7 @@ def _snapshot(
     zfs: zpool.Zpool = every[zpool.PROBE_NAME].value or zpool.Zpool()
     inventory = _inventory(every, ran, previous)
     mounts: tuple[Mount, ...] = every[host.MOUNTS_PROBE_NAME].value or ()
+    found: imports.Imports = every[imports.NAME].value or imports.Imports()
     results = tuple(
         reading.result
         for name, reading in every.items()
@@ -257,6 +273,8 @@ def _snapshot(
         inventory=inventory,
         mounts=mounts,
         kstat_states=every[zpool.KSTAT_PROBE_NAME].value or {},
+        expected_pools=found.expected,
+        importable=found.importable,
         probes=results,
         raw=tuple(raw for reading in every.values() for raw in reading.raw),
     )

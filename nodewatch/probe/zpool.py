@@ -14,6 +14,7 @@ is used (docs/pools.md says why).
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
@@ -114,7 +115,7 @@ def read_pools(
     except ParseError as err:
         reason = f"`{status.command_line}` printed something unreadable: {err.reason}"
         return failed(ProbeErrorKind.BAD_OUTPUT, reason, version)
-    if not pools.pools and not _says_no_pools(status) and status.stdout.strip():
+    if not pools.pools and not _says_no_pools(status, use_json) and status.stdout.strip():
         reason = f"`{status.command_line}` printed no pool this version of nodewatch understands"
         return failed(ProbeErrorKind.BAD_OUTPUT, reason, version)
     pools = _with_capacity(zpool, pools, use_json, deadline.timeout(timeout), raw)
@@ -213,7 +214,14 @@ def _status_failure(status: CommandResult, dev_zfs: Path) -> tuple[ProbeErrorKin
     return ProbeErrorKind.COMMAND_FAILED, f"`{status.command_line}` exited {status.returncode}: {stderr}"
 
 
-def _says_no_pools(status: CommandResult) -> bool:
+def _says_no_pools(status: CommandResult, use_json: bool = False) -> bool:
+    if use_json:
+        # OpenZFS 2.3 with no pool imported prints `{"output_version": …, "pools": {}}`.
+        try:
+            document = json.loads(status.stdout)
+        except ValueError:
+            return False
+        return isinstance(document, dict) and document.get("pools") == {}
     return _NO_POOLS in status.stdout or _NO_POOLS in status.stderr
 
 

@@ -45,6 +45,8 @@ _MULTIHOST_WORDS = "hostid is not set"
 
 def check(context: Context) -> Iterator[Finding]:
     snapshot = context.snapshot
+    if snapshot.pool_status is None:
+        return  # zpool could not say what is imported: the probes rule says why
     imported = {pool.name for pool in snapshot.pools}
     listed = {pool.name: pool for pool in snapshot.importable.pools} if snapshot.importable else {}
     for expected in snapshot.expected_pools:

@@ -213,3 +213,21 @@ def test_read_pools_without_zpool_on_path_is_no_data(tmp_path, monkeypatch):
         [],
     )
     assert probe.reason == "no zpool program ('zpool' not found in PATH)"
+
+
+def test_no_pool_imported_on_openzfs_2_3_is_no_pools_not_bad_output(tmp_path):
+    """OpenZFS 2.3 with nothing imported prints an empty `pools` object to `status -j` and
+    nothing to `list -j` (recorded in the lab: tests/fixtures/lab/not-imported-usb)."""
+    recorded = FIXTURES / "lab" / "not-imported-usb" / "zfs23" / "03-after-boot-zpool-status-j.json"
+    zpool = fake_zpool(
+        tmp_path,
+        f"""
+if args[0] == "version":
+    print("zfs-2.3.2-2~bpo12+2\\nzfs-kmod-2.3.2-2~bpo12+2")
+elif args[:2] == ["status", "-j"]:
+    print(open({str(recorded)!r}).read())
+""",
+    )
+    pools, probe, _ = read(config_for(zpool))
+    assert probe.outcome is ProbeOutcome.OK, probe.reason
+    assert pools is not None and pools.pools == ()
