@@ -68,6 +68,15 @@ def _latest_disk_files(scenario: str, flavour: str, step: str) -> dict[str, Path
     return step_files(scenario, flavour, earlier[-1])
 
 
+def _same_moment(scenario: str, flavour: str, step: str, what: str) -> Path | None:
+    """A recording of `what` taken at the same moment as `step`: in the step itself, or
+    saved under the same step name with a neighbouring number (evidence gathered just
+    before the step's snapshot, e.g. `02-after-boot-…` beside `03-after-boot`)."""
+    name = step.split("-", 1)[1] if "-" in step else step
+    found = sorted((LAB / scenario / flavour).glob(f"[0-9][0-9]-{name}-{what}"))
+    return found[-1] if found else None
+
+
 def lab_snapshot(scenario: str, flavour: str, step: str, *, text_only: bool = False) -> model.Snapshot:
     """Given a recorded step, return the Snapshot a collection at that moment would have made.
 
@@ -92,6 +101,7 @@ def lab_snapshot(scenario: str, flavour: str, step: str, *, text_only: bool = Fa
         udev_db = body(disk_files["udevadm-export-db.txt"])
         smart = _smartctl(disk_files)
     version = _ZFS_VERSION.search(header(status_file).get("zfs", ""))
+    listing = _same_moment(scenario, flavour, step, "zpool-import-d-by-id.txt")
     return replay.snapshot_from_outputs(
         body(status_file),
         zpool_status_command=header(status_file).get("command", "zpool status"),
@@ -99,6 +109,7 @@ def lab_snapshot(scenario: str, flavour: str, step: str, *, text_only: bool = Fa
         udev_db=udev_db,
         by_id=by_id,
         smartctl=smart,
+        zpool_import=body(listing) if listing else None,
         hostname="lab-vm",
         collected_at=_RECORDED,
         local_time=_RECORDED.replace(tzinfo=None),

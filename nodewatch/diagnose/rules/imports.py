@@ -101,10 +101,12 @@ def _importable(expected: ExpectedPool, pool: Pool, search_dir: str | None) -> F
         + " It is not imported, but a read-only `zpool import` listing finds it"
         + (" with every member" if not missing else "")
         + f" ({pool.state})."
-        " The boot import looks for each member only at the path the cache file recorded; when"
-        " members moved (a disk now behind a USB bridge, renumbered ports, a new controller), those"
-        " paths are gone and it gives up. Importing by scanning the persistent names finds every"
-        " member by its label and records the paths it found, so the next boot finds them too."
+        " At boot ZFS looks for each member at the path the cache file recorded, then scans once"
+        " more (OpenZFS 2.1 and later). Members that moved (a disk now behind a USB bridge,"
+        " renumbered ports, a new controller) or came up after that moment (a slow USB bridge or"
+        " hub) are not found, and nothing imports the pool later by itself. Importing by scanning"
+        " the persistent names finds every member by its label and records the paths it found,"
+        " so the next boot looks in the right place."
     )
     if missing:
         detail += (
