@@ -81,7 +81,8 @@ def read_imports(
                 guids[pool.name] = pool.guid
             paths[pool.name] = pool.paths
     boot_errors: dict[str, str] = {}
-    if shutil.which(journalctl) is not None:
+    # The boot journal exists where systemd runs the node (not in a container or a test root).
+    if (root / "run/systemd/system").is_dir() and shutil.which(journalctl) is not None:
         units = [arg for unit in BOOT_IMPORT_UNITS for arg in ("-u", unit)]
         argv = [journalctl, "-b", "--no-pager", "-o", "cat", *units]
         text = _output(argv, deadline.timeout(_SMALL_TIMEOUT), raw, problems)

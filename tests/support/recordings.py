@@ -102,8 +102,12 @@ def lab_snapshot(scenario: str, flavour: str, step: str, *, text_only: bool = Fa
         smart = _smartctl(disk_files)
     version = _ZFS_VERSION.search(header(status_file).get("zfs", ""))
     listing = _same_moment(scenario, flavour, step, "zpool-import-d-by-id.txt")
+    status_text = body(status_file)
+    if not status_text.strip():
+        # zpool prints "no pools available" on stderr, which the header keeps.
+        status_text = header(status_file).get("stderr", "")
     return replay.snapshot_from_outputs(
-        body(status_file),
+        status_text,
         zpool_status_command=header(status_file).get("command", "zpool status"),
         zpool_list=body(list_file) if list_file else None,
         udev_db=udev_db,

@@ -42,6 +42,7 @@ def node(tmp_path, monkeypatch):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (tmp_path / "etc" / "zfs").mkdir(parents=True)
+    (tmp_path / "run" / "systemd" / "system").mkdir(parents=True)  # a node booted by systemd
     (tmp_path / "etc" / "zfs" / "zpool.cache").write_bytes(b"\0nvlist")
     calls = tmp_path / "calls"
     log = f"open({str(calls)!r}, 'a').write(' '.join(args) + '\\n')"
