@@ -71,7 +71,7 @@ def test_parse_names_file_and_key_of_every_problem(tmp_path):
     problems = problems_of(text, path)
     assert problems == [
         "zfs.timeout_seconds must be a number, got a string 'soon'",
-        "unknown key zfs.zpool (known: zpool_command, timeout_seconds)",
+        "unknown key zfs.zpool (known: zpool_command, timeout_seconds, expected_pools, cache_file)",
         "smart.enabled must be true or false, got an integer 1",
         "unknown section [webui] (known: zfs, smart, diagnose, service, alerts, web)",
     ]
