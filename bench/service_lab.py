@@ -52,7 +52,7 @@ def start_service(m: Machine, config: str = "") -> None:
     zedlet = m.sh(
         f"ls {guestpkg.GUEST_VENV}/lib/python3*/site-packages/nodewatch/service/zedlet/all-nodewatch.sh"
     )
-    m.sh(f"ln -sf {zedlet.strip()} /etc/zfs/zed.d/all-nodewatch.sh")
+    m.sh(f"install -m 755 {zedlet.strip()} /etc/zfs/zed.d/all-nodewatch.sh")  # ZED runs executables only
     m.agent.write_file("/etc/zfs/zed.d/all-zz-stamp.sh", STAMP_ZEDLET.encode())  # type: ignore[union-attr]
     m.sh("chmod 755 /etc/zfs/zed.d/all-zz-stamp.sh && systemctl restart zfs-zed")
     started = time.monotonic()

@@ -141,7 +141,8 @@ def test_service_alerts_when_a_disk_is_pulled_and_when_it_is_back(lab_factory: L
     zedlet = m.sh(
         f"ls {GUEST_VENV}/lib/python3*/site-packages/nodewatch/service/zedlet/all-nodewatch.sh"
     ).strip()
-    m.sh(f"ln -sf {zedlet} /etc/zfs/zed.d/all-nodewatch.sh")
+    # ZED runs only executable zedlets; a wheel installs package data 0644, so install a copy 0755.
+    m.sh(f"install -m 755 {zedlet} /etc/zfs/zed.d/all-nodewatch.sh")
     # Beside it, a zedlet that notes when ZED ran its zedlets for each event (the yardstick).
     stamp = f'#!/bin/sh\necho "$(date +%s.%N) $ZEVENT_CLASS" >> {ZED_STAMPS}\n'
     m.agent.write_file("/etc/zfs/zed.d/all-zz-stamp.sh", stamp.encode())  # type: ignore[union-attr]
@@ -173,7 +174,9 @@ def test_service_alerts_when_a_disk_is_pulled_and_when_it_is_back(lab_factory: L
     recovered = wait_received(m, lambda msg: "RECOVERED" in msg["title"], 300, "recovery")
     assert "tank" in recovered["title"]
     titles = [msg["title"] for msg in received(m)]
-    assert len([t for t in titles if "CRITICAL" in t and "RECOVERED" not in t]) == 1, titles
+    # One alert for the pull (no repeats); on the way back the member is briefly "back at the same
+    # path, not yet onlined" (its own finding, said once) before ZED onlines it.
+    assert len([t for t in titles if "is not on this node" in t and "RECOVERED" not in t]) == 1, titles
 
     history = m.sh(f"{GUEST_VENV}/bin/nodewatch history --config /etc/nodewatch/config.toml")
     assert "new" in history and "cleared" in history, history

@@ -1,7 +1,8 @@
 #!/bin/sh
 # nodewatch zedlet: tell the nodewatch service that ZFS has news (any event), so it reads the
 # pools now instead of at its next poll. Installed by the NixOS module; on other systems:
-#   ln -s "$(python3 -c 'import nodewatch.service, pathlib; print(pathlib.Path(nodewatch.service.__file__).parent)')/zedlet/all-nodewatch.sh" /etc/zfs/zed.d/all-nodewatch.sh
+#   install -m 755 "$(python3 -c 'import nodewatch.service, pathlib; print(pathlib.Path(nodewatch.service.__file__).parent)')/zedlet/all-nodewatch.sh" /etc/zfs/zed.d/all-nodewatch.sh
+# (a copy with mode 755: ZED runs only executable zedlets, and a wheel installs this 0644)
 # It must never hold ZED up: when the service is not running the FIFO is absent and this
 # exits at once; a write that cannot complete within 1 s is abandoned.
 fifo="${NODEWATCH_ZED_FIFO:-/run/nodewatch/zed.fifo}"
