@@ -14,8 +14,9 @@ read-only listing shows decides the advice; nothing is ever forced
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
-from nodewatch.diagnose import commands
+from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context
 from nodewatch.diagnose.platform import commands_for
 from nodewatch.model import (
@@ -49,15 +50,54 @@ def check(context: Context) -> Iterator[Finding]:
         return  # zpool could not say what is imported: the probes rule says why
     imported = {pool.name for pool in snapshot.pools}
     listed = {pool.name: pool for pool in snapshot.importable.pools} if snapshot.importable else {}
+    search_dir = commands_for(context.platform).import_dir
     for expected in snapshot.expected_pools:
         if expected.name in imported:
             continue
         pool = listed.get(expected.name)
-        search_dir = commands_for(context.platform).import_dir
         if pool is None:
-            yield _not_found(expected, search_dir, looked=snapshot.importable is not None)
+            finding = _not_found(expected, search_dir, looked=snapshot.importable is not None)
         else:
-            yield _listed(expected, pool, search_dir)
+            finding = _listed(expected, pool, search_dir)
+        memory = _remembered(context, expected.name, pool)
+        yield replace(finding, detail=f"{finding.detail} {memory}") if memory else finding
+    expected_names = {pool.name for pool in snapshot.expected_pools}
+    for name in sorted({member.pool for member in context.known_members.values()}):
+        if name not in imported and name not in expected_names:
+            yield _seen_before(context, name, search_dir)
+
+
+def _remembered(context: Context, name: str, pool: Pool | None) -> str:
+    """What the service's history says of the members not found: the disk each was last seen on."""
+    if pool is not None:
+        guids = {leaf.guid for leaf in _missing_leaves(pool) if leaf.guid is not None}
+        members = [context.known_members[guid] for guid in guids if guid in context.known_members]
+    else:
+        members = [member for member in context.known_members.values() if member.pool == name]
+    return " ".join(words.last_seen(member) for member in sorted(members, key=lambda m: m.vdev_guid))
+
+
+def _seen_before(context: Context, name: str, search_dir: str | None) -> Finding:
+    members = sorted((m for m in context.known_members.values() if m.pool == name), key=lambda m: m.last_seen)
+    last = members[-1].last_seen if members else None
+    return Finding(
+        severity=Severity.INFO,
+        code="pool-seen-before",
+        summary=f"{name} was imported on this node before and is not now",
+        detail=(
+            f"nodewatch's history saw {name} imported here"
+            + (f" until {last:%Y-%m-%d %H:%M} UTC" if last else "")
+            + ". It is not in the cache file, so it was most likely exported on purpose; if not,"
+            " list what the disks hold."
+        ),
+        pool=name,
+        actions=(
+            Action(
+                command=commands.import_listing(search_dir),
+                why="read-only: lists the pools the node's disks hold and which members are found",
+            ),
+        ),
+    )
 
 
 def _why_expected(expected: ExpectedPool) -> str:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import shlex
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from nodewatch.diagnose import diagnose
-from nodewatch.model import ExpectedFrom, ExpectedPool, Finding, Severity
+from nodewatch.model import ExpectedFrom, ExpectedPool, Finding, Guid, KnownMember, Severity, Transport
 from nodewatch.parse.zpool_import import cannot_import, parse_zpool_import, unsupported_features
 from nodewatch.replay import ReplayError, snapshot_from_outputs
 from nodewatch.zfs_features import release_needed
@@ -182,3 +183,50 @@ def test_feature_table_names_the_newest_release_needed():
     assert release_needed(["com.example:not_a_feature"]) is None
     listing = parse_zpool_import((LISTINGS / "zol-0.6-unavail-unsupported-feature-readonly.txt").read_text())
     assert unsupported_features(listing.pools[0]) == ("com.delphix:spacemap_histogram",)
+
+
+# The service's history (KnownMember, by vdev guid) names the disks a listing cannot.
+SEEN = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+REMEMBERED = KnownMember(
+    vdev_guid=Guid(16604657609174159965),
+    pool="NAS",
+    last_seen=SEEN,
+    devnode="/dev/sdc",
+    model="WDC WD40EFZX-68AWUN0",
+    serial="WD-WX12D000FCA7",
+    bridge_serial="000000123AE8",
+    transport=Transport.USB,
+    port="USB 0:1:1.0",
+)
+
+
+def test_a_missing_member_is_named_by_what_the_history_remembers():
+    snapshot = snapshot_from_outputs(
+        None, zpool_import=(LISTINGS / "openzfs-2.x-degraded-mirror-member-unavail-4J.txt").read_text()
+    )
+    report = diagnose(snapshot, known_members={REMEMBERED.vdev_guid: REMEMBERED})
+    finding = only(list(report.findings), "NAS")
+    assert "The missing member was the WDC WD40EFZX-68AWUN0 serial WD-WX12D000FCA7" in finding.detail
+    assert "at port USB 0:1:1.0" in finding.detail and "2026-11-23 12:00 UTC" in finding.detail
+
+
+def test_a_pool_nowhere_to_be_found_names_its_members_last_seen():
+    snapshot = snapshot_from_outputs(None, zpool_import="no pools available to import\n")
+    expected = ExpectedPool("NAS", sources=(ExpectedFrom.CACHE_FILE,))
+    report = diagnose(
+        dataclasses.replace(snapshot, expected_pools=(expected,)),
+        known_members={REMEMBERED.vdev_guid: REMEMBERED},
+    )
+    finding = only(list(report.findings), "NAS")
+    assert finding.code == "pool-missing"
+    assert "serial WD-WX12D000FCA7" in finding.detail and "/dev/sdc" in finding.detail
+
+
+def test_a_pool_only_the_history_knows_is_information_not_an_alarm():
+    snapshot = snapshot_from_outputs(None, zpool_import="no pools available to import\n")
+    report = diagnose(snapshot, known_members={REMEMBERED.vdev_guid: REMEMBERED})
+    finding = only(list(report.findings), "NAS")
+    assert finding.code == "pool-seen-before" and finding.severity is Severity.INFO
+    assert "exported on purpose" in finding.detail
+    assert [action.command for action in finding.actions] == ["zpool import -d /dev/disk/by-id"]
+    assert report.exit_status == 0
