@@ -37,13 +37,15 @@ from nodewatch.service.store import Store, StoreError
 log = logging.getLogger(__name__)
 
 POOL_PROBES = frozenset({"zpool", "kstat"})
-DISK_PROBES = frozenset({"udev", "mounts"})
+# imports (pools that should be imported, and the `zpool import` listing when one is not)
+# scans every disk: it runs with the disks lane (at start and after disk events), not each cycle.
+DISK_PROBES = frozenset({"udev", "mounts", "imports"})
 SMART_PROBES = frozenset({"smartctl"})
 LANES: dict[str, frozenset[str]] = {"pools": POOL_PROBES, "disks": DISK_PROBES, "smart": SMART_PROBES}
 # Which parts of a Snapshot each lane refreshes when it merges.
 LANE_FIELDS = {
     "pools": ("zfs_version", "pool_status", "kstat_states"),
-    "disks": ("inventory", "mounts"),
+    "disks": ("inventory", "mounts", "expected_pools", "importable"),
     "smart": ("inventory",),
 }
 DEBOUNCE_SECONDS = 0.3  # gather a burst of uevents into one pass
