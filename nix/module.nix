@@ -37,6 +37,15 @@ let
 
   configFile = settingsFormat.generate "nodewatch.toml" cfg.settings;
 
+  # The pools this configuration imports at boot: nodewatch reports one that is
+  # not imported, with the command that imports it.
+  configuredPools = lib.unique (
+    (config.boot.zfs.extraPools or [ ])
+    ++ map (fs: lib.head (lib.splitString "/" fs.device)) (
+      lib.filter (fs: fs.fsType == "zfs" && fs.device != null) (lib.attrValues (config.fileSystems or { }))
+    )
+  );
+
   # Package data: the wheel ships the zedlet, package.nix also installs it here
   # (mode 0555, the way ZED wants a zedlet).
   zedlet = "${cfg.package}/libexec/nodewatch/zed.d/all-nodewatch.sh";
@@ -68,6 +77,25 @@ in
       type = lib.types.submodule {
         freeformType = settingsFormat.type;
         options = {
+          zfs = lib.mkOption {
+            default = { };
+            description = "The [zfs] section.";
+            type = lib.types.submodule {
+              freeformType = settingsFormat.type;
+              options.expected_pools = lib.mkOption {
+                type = lib.types.listOf lib.types.str;
+                default = configuredPools;
+                defaultText = lib.literalExpression ''
+                  config.boot.zfs.extraPools ++ the pools of the fileSystems with fsType "zfs"
+                '';
+                description = ''
+                  Pools that should be imported on this node; nodewatch reports one
+                  that is not, with the command that imports it. By default the pools
+                  this NixOS configuration imports at boot.
+                '';
+              };
+            };
+          };
           web = lib.mkOption {
             default = { };
             description = "The [web] section: the page, /api/v1 and /metrics.";
@@ -210,6 +238,16 @@ in
           so ZED never runs and the zedlet would never fire. Enable ZFS
           (boot.supportedFilesystems = [ "zfs" ]; networking.hostId = "<8 hex digits>";)
           or set services.nodewatch.zed.enable = false.
+        '';
+      }
+      {
+        assertion = cfg.settings.zfs.expected_pools != [ ] -> zfsEnabled;
+        message = ''
+          services.nodewatch.settings.zfs.expected_pools names pools
+          (${lib.concatStringsSep ", " cfg.settings.zfs.expected_pools}), but ZFS is not enabled on
+          this machine, so they can never be imported. Enable ZFS
+          (boot.supportedFilesystems = [ "zfs" ]; networking.hostId = "<8 hex digits>";)
+          or leave the pools out.
         '';
       }
       {

@@ -38,10 +38,21 @@ in
     warnings = mkOption { type = types.listOf types.str; default = [ ]; };
 
     boot.supportedFilesystems = mkOption { type = types.listOf types.str; default = [ ]; };
+    # As in NixOS, a file system of type zfs enables ZFS too.
     boot.zfs.enabled = mkOption {
       type = types.bool;
       readOnly = true;
-      default = lib.elem "zfs" config.boot.supportedFilesystems;
+      default = lib.elem "zfs" (
+        config.boot.supportedFilesystems ++ map (fs: fs.fsType) (lib.attrValues config.fileSystems)
+      );
+    };
+    fileSystems = mkOption {
+      type = types.attrsOf (types.submodule {
+        options.device = mkOption { type = types.nullOr types.str; default = null; };
+        options.fsType = mkOption { type = types.str; default = "auto"; };
+        options.options = mkOption { type = types.listOf types.str; default = [ "defaults" ]; };
+      });
+      default = { };
     };
     boot.zfs.package = mkOption { type = types.package; default = pkgs.zfs; };
     boot.zfs.extraPools = mkOption { type = types.listOf types.str; default = [ ]; };

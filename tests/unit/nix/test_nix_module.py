@@ -170,8 +170,24 @@ def test_the_typed_options_default_to_nodewatchs_own_defaults(nixpkgs_lib: Path)
         "service": {"state_directory": defaults.service.state_directory},
         "alerts": {"urls": list(defaults.alerts.urls), "urls_file": defaults.alerts.urls_file},
         "smart": {"enabled": defaults.smart.enabled},
+        "zfs": {"expected_pools": list(defaults.zfs.expected_pools)},
     }
     assert defaults.web.listen == "127.0.0.1:8427"
+
+
+def test_expected_pools_are_the_pools_nixos_imports(nixpkgs_lib: Path) -> None:
+    result = evaluate(
+        nixpkgs_lib,
+        """{ services.nodewatch.enable = true; networking.hostId = "6e6f6465";
+             boot.zfs.extraPools = [ "tank" ];
+             fileSystems."/" = { device = "/dev/mmcblk0p2"; fsType = "ext4"; };
+             fileSystems."/srv/media" = { device = "media/srv"; fsType = "zfs"; };
+             fileSystems."/srv/media/photos" = { device = "media/srv/photos"; fsType = "zfs"; }; }""",
+    )
+    assert result["failedAssertions"] == []
+    assert result["rendered"]["zfs"] == {"expected_pools": ["tank", "media"]}
+    parsed = nodewatch_config.parse(_toml(result["rendered"]), Path("/etc/nodewatch/config.toml"))
+    assert parsed.zfs.expected_pools == ("tank", "media")
 
 
 def test_alert_urls_file_becomes_a_systemd_credential_never_the_store(nixpkgs_lib: Path) -> None:
@@ -387,6 +403,10 @@ def test_an_unknown_option_is_rejected(nixpkgs_lib: Path) -> None:
         (
             "{ services.nodewatch = { enable = true; zed.enable = true; }; }",
             ["services.nodewatch.zed.enable", "ZFS is not enabled", 'boot.supportedFilesystems = [ "zfs" ]'],
+        ),
+        (
+            '{ services.nodewatch = { enable = true; settings.zfs.expected_pools = [ "tank" ]; }; }',
+            ["settings.zfs.expected_pools", "(tank)", "ZFS is not enabled", "networking.hostId"],
         ),
         (
             "{ services.nodewatch = { enable = true; openFirewall = true; }; }",
