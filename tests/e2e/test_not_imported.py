@@ -104,7 +104,7 @@ def test_pool_not_imported_after_members_moved(lab_factory: LabFactory, flavour:
         m.sh("zpool import -d /dev/disk/by-id bigdata", timeout=300)
     st = status(m, "bigdata")
     lab.rec.next_step()
-    lab.rec.save("fixed", "zpool-status-P", m.run("zpool status -P bigdata"))
+    lab.rec.save("fixed", "pool-after-fix", m.run("zpool status -P bigdata"))
     assert_all_online(st)
     assert data_sha(m, "bigdata") == sha
     expect(fixed_by_nodewatch, "nodewatch's first command imported the pool", m.name)
