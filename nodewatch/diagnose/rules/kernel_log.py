@@ -13,6 +13,7 @@ from nodewatch.diagnose.context import Context
 from nodewatch.model import (
     Action,
     Disk,
+    DiskRef,
     Finding,
     KernelEvent,
     KernelEventKind,
@@ -24,6 +25,7 @@ from nodewatch.model import (
 
 _RESETS = frozenset({KernelEventKind.USB_RESET, KernelEventKind.UAS_RESET, KernelEventKind.ATA_LINK_RESET})
 _USB_INTERFACE = re.compile(r"^(\d+-\d+(?:\.\d+)*):\d+\.\d+$")
+_BLOCK_NAME = re.compile(r"^(?:sd|vd|hd|xvd)[a-z]+$|^mmcblk\d+$|^nvme\d+n\d+$")
 _SYSFS_NAME = re.compile(r"^(ata\d+|host\d+)$")
 _IN_USE = ("ONLINE", "DEGRADED")  # states in which a member's counters can be cleared and rebuilt
 _EVIDENCE = 6  # log lines quoted per finding
@@ -189,10 +191,20 @@ def _finding(context: Context, trail: _Trail, under_voltage: int) -> Finding:
         detail=" ".join(detail),
         pool=pool_name,
         vdev_guid=leaf.guid if leaf else None,
-        disk=words.disk_ref(disk) if disk else None,
+        disk=words.disk_ref(disk) if disk else _unknown_disk(trail.name),
         evidence=_evidence(trail.events),
         actions=actions,
     )
+
+
+def _unknown_disk(name: str) -> DiskRef:
+    """A kernel name no disk of the inventory answers to, kept so its finding has an identity
+    of its own (FindingKey uses the devnode): /dev/sdf, or a vdev path; a port or ataN as port."""
+    if name.startswith("/"):
+        return DiskRef(devnode=name)
+    if _BLOCK_NAME.match(name):
+        return DiskRef(devnode=f"/dev/{name}")
+    return DiskRef(port=name)
 
 
 def _who(trail: _Trail) -> str:

@@ -94,6 +94,10 @@ def test_under_voltage_alone_and_events_without_an_inventory():
         ("kernel-link-resets", "ata8"),
     ]
     assert next(f for f in findings if f.summary.startswith("/dev/mapper")).pool == "dpool"
+    assert len({f.key for f in findings}) == 3  # each kernel name keeps a finding of its own
+    assert [f.disk.devnode if f.disk else None for f in findings if f.summary.startswith("sdf")] == [
+        "/dev/sdf"
+    ]
 
 
 def test_no_kernel_log_no_finding():
