@@ -69,7 +69,10 @@ def test_snapshots_from_before_the_probe_contract_still_replay():
 
 
 def _lab_steps():
-    for status in sorted(LAB.glob("*/*/*-zpool-status-*")):
+    # Steps a collection could have made (`zpool status -P -v` or -j recorded); evidence-only
+    # steps (a boot's plain `zpool status`, `04-fixed-zpool-status-P`) are not snapshots.
+    statuses = [*LAB.glob("*/*/*-zpool-status-Pv.txt"), *LAB.glob("*/*/*-zpool-status-j.json")]
+    for status in sorted(statuses):
         scenario, flavour = status.parts[-3], status.parts[-2]
         yield scenario, flavour, status.name.split("-zpool-status-")[0]
 
