@@ -33,7 +33,8 @@ from nodewatch.probe.result import NO_DEADLINE, Deadline, Reading, Stopwatch
 from nodewatch.probe.run import CommandError, run
 
 NAME = "imports"
-BOOT_IMPORT_UNITS = ("zfs-import-cache.service", "zfs-import-scan.service")
+# zfs-import-cache / zfs-import-scan (Debian, Ubuntu), zfs-import-<pool> (NixOS): a pattern.
+BOOT_IMPORT_UNITS = ("zfs-import*",)
 SEARCH_DIR = "/dev/disk/by-id"
 _SMALL_TIMEOUT = 10.0  # zdb reads one file, journalctl one boot's lines of two units
 
