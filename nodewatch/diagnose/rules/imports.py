@@ -91,12 +91,7 @@ def _seen_before(context: Context, name: str, search_dir: str | None) -> Finding
             " list what the disks hold."
         ),
         pool=name,
-        actions=(
-            Action(
-                command=commands.import_listing(search_dir),
-                why="read-only: lists the pools the node's disks hold and which members are found",
-            ),
-        ),
+        actions=(_listing(search_dir),),
     )
 
 
@@ -309,10 +304,8 @@ def _not_importable(expected: ExpectedPool, pool: Pool, search_dir: str | None) 
         pool=pool.name,
         evidence=_evidence(expected, pool),
         actions=(
-            Action(
-                command=commands.import_listing(search_dir),
-                why="read-only: lists the pools the node's disks hold and which members are found",
-                check_first="reconnect the missing disks first; run this again until the pool is not UNAVAIL",
+            _listing(
+                search_dir, "reconnect the missing disks first; run this again until the pool is not UNAVAIL"
             ),
         ),
     )
@@ -328,12 +321,7 @@ def _not_found(expected: ExpectedPool, search_dir: str | None, *, looked: bool) 
             + " It is not imported. A read-only listing tells whether its disks are found.",
             pool=expected.name,
             evidence=_evidence(expected, None),
-            actions=(
-                Action(
-                    command=commands.import_listing(search_dir),
-                    why="read-only: lists the pools the node's disks hold and which members are found",
-                ),
-            ),
+            actions=(_listing(search_dir),),
         )
     paths = list(expected.member_paths)
     return Finding(
@@ -349,13 +337,16 @@ def _not_found(expected: ExpectedPool, search_dir: str | None, *, looked: bool) 
         ),
         pool=expected.name,
         evidence=_evidence(expected, None),
-        actions=(
-            Action(
-                command=commands.import_listing(search_dir),
-                why="read-only: lists the pools the node's disks hold, once the disks are back",
-                check_first="the disks are connected and show up in `lsblk`",
-            ),
-        ),
+        actions=(_listing(search_dir, "the disks are connected and show up in `lsblk`"),),
+    )
+
+
+def _listing(search_dir: str | None, check_first: str | None = None) -> Action:
+    """The read-only `zpool import` listing: what the node's disks hold, pool by pool."""
+    return Action(
+        command=commands.import_listing(search_dir),
+        why="read-only: lists the pools the node's disks hold and which members are found",
+        check_first=check_first,
     )
 
 
