@@ -1,5 +1,5 @@
 """The web tier's real tools: Chromium with chromedriver, Prometheus and promtool (Debian packages,
-installed by tests/web_real/install.sh, which .ci/run calls).
+installed by tests/debian-packages.sh, which .ci/run calls).
 
 Without them these tests skip, saying what is missing; CI sets NODEWATCH_REQUIRE_REAL=1 so that a
 missing tool fails the run instead of hiding it.
@@ -32,7 +32,7 @@ def need(*programs: str) -> dict[str, str]:
     found = {name: shutil.which(name) for name in programs}
     missing = [name for name, path in found.items() if path is None]
     if missing:
-        why = f"{', '.join(missing)} not installed (bash tests/web_real/install.sh installs them)"
+        why = f"{', '.join(missing)} not installed (bash tests/debian-packages.sh installs them)"
         if os.environ.get("NODEWATCH_REQUIRE_REAL") == "1":
             pytest.fail(why)
         pytest.skip(why)

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# The Debian packages the web tests drive, installed only when missing:
+# The Debian packages the unit tier drives, installed only when missing, in one apt-get run:
 #   chromium, chromium-driver  the page in a real browser (tests/web_real/test_browser.py)
 #   prometheus                 promtool and a real Prometheus scraping nodewatch (tests/web_real/test_prometheus.py)
+#   nix-bin                    Debian's Nix: tests/unit/nix parses every .nix file and evaluates
+#                              the NixOS module and the flake with it (nothing is built; docs/nixos.md)
+#   jq                         runs the NixOS VM test's filters on the real /api/v1/status
+# (The e2e tier installs qemu and debootstrap itself: tests/e2e/run.sh.)
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 { command -v prometheus >/dev/null && command -v promtool >/dev/null; } || missing+=(prometheus)
+command -v nix-instantiate >/dev/null || missing+=(nix-bin)
+command -v jq >/dev/null || missing+=(jq)
 if [ ${#missing[@]} -eq 0 ]; then
-    echo "web tier: chromium, chromedriver, prometheus and promtool are installed"
+    echo "debian packages: chromium, chromedriver, prometheus, promtool, nix and jq are installed"
     exit 0
 fi
 sudo=""
@@ -22,7 +28,7 @@ if [ ! -e "$policy" ]; then
     $sudo chmod 0755 "$policy"
     trap '$sudo rm -f "$policy"' EXIT
 fi
-echo "web tier: apt-get install ${missing[*]}"
+echo "debian packages: apt-get install ${missing[*]}"
 $sudo apt-get update -qq
 $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 if [ -d /run/systemd/system ] && systemctl is-enabled prometheus >/dev/null 2>&1; then
