@@ -34,6 +34,11 @@ let
   stateDirectory = cfg.settings.service.state_directory;
   smartEnabled = cfg.settings.smart.enabled;
   zfsEnabled = config.boot.zfs.enabled or false;
+  # Who reads the disks themselves: smartctl, and ZFS's import listing.
+  needsDisks = smartEnabled || zfsEnabled;
+  capabilities =
+    lib.optional smartEnabled "CAP_SYS_RAWIO"
+    ++ lib.optional needsDisks "CAP_SYS_ADMIN";
 
   configFile = settingsFormat.generate "nodewatch.toml" cfg.settings;
 
@@ -164,7 +169,8 @@ in
                 default = true;
                 description = ''
                   Read SMART data with smartctl. Only then does the service get
-                  CAP_SYS_RAWIO and CAP_SYS_ADMIN, and the disks' group.
+                  CAP_SYS_RAWIO (and CAP_SYS_ADMIN with the disks' group, which
+                  a node with ZFS gets anyway for the import listing).
                 '';
               };
             };
@@ -367,16 +373,15 @@ in
         #   fails on the lab's 6.1 kernel).
         # - udev: /run/udev (read) and a netlink socket (AF_NETLINK) for hotplug.
         # - alerts: apprise over the network (AF_INET, AF_INET6).
-        # With [smart] enabled = false the service gets no capability and no disk.
-        SupplementaryGroups = lib.optional smartEnabled "disk";
-        CapabilityBoundingSet = lib.optionals smartEnabled [
-          "CAP_SYS_RAWIO"
-          "CAP_SYS_ADMIN"
-        ];
-        AmbientCapabilities = lib.optionals smartEnabled [
-          "CAP_SYS_RAWIO"
-          "CAP_SYS_ADMIN"
-        ];
+        # - the read-only `zpool import` listing, run only when a pool that should
+        #   be imported is not (the disks lane): CAP_SYS_ADMIN and read access to
+        #   the block devices, so a node with ZFS gets both even without SMART.
+        # - the boot journal (why a pool did not import) and the kernel log: a
+        #   DynamicUser sees only its own journal unless in "systemd-journal".
+        # With [smart] enabled = false and no ZFS the service gets no capability and no disk.
+        SupplementaryGroups = [ "systemd-journal" ] ++ lib.optional needsDisks "disk";
+        CapabilityBoundingSet = capabilities;
+        AmbientCapabilities = capabilities;
         # The disks and /dev/zfs must be visible, so no PrivateDevices; the device
         # cgroup lets through only these (/dev/zfs exists once the module is
         # loaded: the unit starts after zfs-import.target).
@@ -384,7 +389,7 @@ in
         DevicePolicy = "closed";
         DeviceAllow =
           lib.optional zfsEnabled "/dev/zfs rw"
-          ++ lib.optionals smartEnabled [
+          ++ lib.optionals needsDisks [
             "block-sd r"
             "block-blkext r"
             "block-nvme r"

@@ -260,7 +260,8 @@ def test_hardening_and_device_access(nixpkgs_lib: Path) -> None:
     # SMART needs raw commands to the disks: exactly these capabilities and devices.
     assert unit["CapabilityBoundingSet"] == ["CAP_SYS_RAWIO", "CAP_SYS_ADMIN"]
     assert unit["AmbientCapabilities"] == unit["CapabilityBoundingSet"]
-    assert unit["SupplementaryGroups"] == ["disk"]
+    # The journal group: a DynamicUser reads the boot's zfs-import lines and the kernel log.
+    assert unit["SupplementaryGroups"] == ["systemd-journal", "disk"]
     assert unit["DevicePolicy"] == "closed"
     assert unit["DeviceAllow"][0] == "/dev/zfs rw"
     assert all(rule.endswith(" r") for rule in unit["DeviceAllow"][1:])
@@ -301,20 +302,27 @@ def test_the_unit_has_the_debian_units_findings(nixpkgs_lib: Path) -> None:
         assert unit[key] is True and debian[key] == ["yes"], key
 
 
-def test_without_smart_the_service_gets_no_capability_and_no_disk(nixpkgs_lib: Path) -> None:
+def test_without_smart_a_zfs_node_keeps_what_the_import_listing_needs(nixpkgs_lib: Path) -> None:
     unit = evaluate(
         nixpkgs_lib,
         """{ services.nodewatch = { enable = true; settings.smart.enabled = false; };
              boot.supportedFilesystems = [ "zfs" ]; networking.hostId = "6e6f6465"; }""",
     )["services"]["nodewatch"]["serviceConfig"]
-    assert unit["CapabilityBoundingSet"] == [] and unit["AmbientCapabilities"] == []
-    assert unit["SupplementaryGroups"] == []
-    assert unit["DeviceAllow"] == ["/dev/zfs rw"]
+    # `zpool import -d …` (a pool that did not import) reads the disks' labels: CAP_SYS_ADMIN
+    # and the block devices, read-only; no raw ATA commands without SMART.
+    assert unit["CapabilityBoundingSet"] == ["CAP_SYS_ADMIN"] == unit["AmbientCapabilities"]
+    assert unit["SupplementaryGroups"] == ["systemd-journal", "disk"]
+    assert unit["DeviceAllow"][0] == "/dev/zfs rw"
+    assert "block-sd r" in unit["DeviceAllow"]
     assert unit["DevicePolicy"] == "closed"
-    # Without ZFS either: no device at all.
+
+
+def test_without_smart_and_zfs_the_service_gets_no_capability_and_no_disk(nixpkgs_lib: Path) -> None:
     unit = evaluate(
         nixpkgs_lib, "{ services.nodewatch = { enable = true; settings.smart.enabled = false; }; }"
     )["services"]["nodewatch"]["serviceConfig"]
+    assert unit["CapabilityBoundingSet"] == [] and unit["AmbientCapabilities"] == []
+    assert unit["SupplementaryGroups"] == ["systemd-journal"]
     assert unit["DeviceAllow"] == [] and unit["DevicePolicy"] == "closed"
 
 
