@@ -5,6 +5,11 @@ database, smartctl JSON per disk) are read here, by their file names; the
 Snapshot is assembled by nodewatch.replay.snapshot_from_outputs, the path a
 pasted output takes, through the same parsers as a live collection. So the
 rules are tested on what a real OpenZFS and udev printed.
+
+A JSON output the lab found unchanged since an earlier step is kept once: the
+later step has only its `.source` header, whose `unchanged:` line names the
+file holding the bytes (tests/e2e/lab/record.py). `step_files` lists such a
+step's output under its own name, and `body` reads through the reference.
 """
 
 from __future__ import annotations
@@ -26,15 +31,32 @@ def step_files(scenario: str, flavour: str, step: str) -> dict[str, Path]:
     """Return the step's files by what they hold (`zpool-status-j.json` → path)."""
     directory = LAB / scenario / flavour
     prefix = f"{step}-"
-    return {
-        path.name[len(prefix) :]: path
-        for path in sorted(directory.glob(f"{prefix}*"))
-        if not path.name.endswith(".source")
-    }
+    paths = {path.removesuffix(".source") for path in map(str, directory.glob(f"{prefix}*"))}
+    return {Path(path).name[len(prefix) :]: Path(path) for path in sorted(paths)}
+
+
+def lab_outputs(pattern: str) -> list[Path]:
+    """Every recording under the lab matching `pattern` (`**/*zpool-status*.json`), unchanged
+    ones included under their own name (read them with `body`)."""
+    paths = {*LAB.glob(pattern), *(p.with_suffix("") for p in LAB.glob(pattern + ".source"))}
+    return sorted(path for path in paths if path.exists() or unchanged_from(path))
+
+
+def unchanged_from(path: Path) -> Path | None:
+    """The earlier recording holding the bytes of `path`, when the lab found them unchanged."""
+    if path.suffix != ".json" or path.exists():
+        return None
+    reference = header(path).get("unchanged")
+    if not reference:
+        raise FileNotFoundError(f"{path}: no such recording, and its .source names no unchanged one")
+    return path.with_name(reference)
 
 
 def body(path: Path) -> str:
     """Return a recording's command output, without its provenance header."""
+    earlier = unchanged_from(path)
+    if earlier is not None:
+        return body(earlier)
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".json":
         return text

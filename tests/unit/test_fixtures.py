@@ -51,12 +51,31 @@ def test_every_fixture_says_where_it_came_from(path):
 
 
 def test_every_source_file_belongs_to_a_fixture():
+    """…or, for a lab output found unchanged since an earlier step, names the file holding
+    its bytes (tests/e2e/lab/record.py)."""
     orphans = [
         path
         for path in FIXTURES.rglob("*.source")
         if not path.with_name(path.name[: -len(".source")]).is_file()
+        and not path.with_name(provenance(path.with_suffix(""))[0].get("unchanged", "/")).is_file()
     ]
     assert orphans == []
+
+
+def test_the_lab_keeps_unchanged_outputs_once():
+    """No two recordings of one scenario and flavour hold the same bytes: the recorder writes
+    an unchanged output's header only, and every such header names a file that holds them."""
+    seen: dict[tuple[Path, bytes], Path] = {}
+    for path in sorted((FIXTURES / "lab").rglob("*.json")):
+        earlier = seen.setdefault((path.parent, path.read_bytes()), path)
+        assert earlier == path, f"{path.name} repeats {earlier.name}"
+    references = [
+        path for path in (FIXTURES / "lab").rglob("*.json.source") if not path.with_suffix("").exists()
+    ]
+    assert references, "the lab's unchanged outputs (disks-zoo, sdx-renumbered) are referenced"
+    for source in references:
+        keys, problems = provenance(source.with_suffix(""))
+        assert problems == [] and (source.parent / keys["unchanged"]).is_file(), source
 
 
 def test_a_fixture_without_provenance_is_found(tmp_path):
@@ -69,3 +88,28 @@ def test_a_fixture_without_provenance_is_found(tmp_path):
         "header line is not '# key: value': '# copied from somewhere'",
         "the header names no origin or recorded",
     ]
+
+
+def test_the_recorder_writes_an_unchanged_output_once_and_the_loader_reads_through(tmp_path):
+    from tests.e2e.lab.agent import Result
+    from tests.e2e.lab.record import Recorder
+    from tests.support.recordings import body, header
+
+    recorder = Recorder("zoo", "zfs23", enabled=True, root=tmp_path)
+    status = '{"pools": {}}\n'
+    for step, out in (("boot", status), ("unplugged", status), ("hotplugged", '{"pools": {"tank": {}}}\n')):
+        recorder.next_step()
+        recorder.save(step, "zpool-status-j", Result("zpool status -j", 0, out, "", 0.1), json_output=True)
+    directory = tmp_path / "zoo" / "zfs23"
+    assert sorted(path.name for path in directory.iterdir()) == [
+        "01-boot-zpool-status-j.json",
+        "01-boot-zpool-status-j.json.source",
+        "02-unplugged-zpool-status-j.json.source",
+        "03-hotplugged-zpool-status-j.json",
+        "03-hotplugged-zpool-status-j.json.source",
+    ]
+    unchanged = directory / "02-unplugged-zpool-status-j.json"
+    assert header(unchanged)["unchanged"] == "01-boot-zpool-status-j.json"
+    assert header(unchanged)["scenario"] == "zoo (flavour zfs23), step unplugged"
+    assert body(unchanged) == status
+    assert body(directory / "03-hotplugged-zpool-status-j.json") != status

@@ -3,8 +3,11 @@
 Layout: ``tests/fixtures/lab/<scenario>/<flavour>/<NN>-<step>-<what>.<ext>``.
 Text outputs start with a header of ``# key: value`` lines ending in ``# ---``;
 JSON outputs are saved byte for byte and their header goes to a sibling
-``<file>.source`` (so a parser test can load them as they are). See
-tests/fixtures/lab/README.md.
+``<file>.source`` (so a parser test can load them as they are). A JSON output
+byte-identical to the one the same command gave at an earlier step of the run
+is not written again: only its ``.source`` is, with an ``unchanged: <file>``
+line naming the file that holds the bytes (tests/support/recordings.py reads
+through it). See tests/fixtures/lab/README.md.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ class Recorder:
     facts: dict[str, str] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
     last_disks: str = ""  # by-id listing when udev was last saved
+    # what (`zpool-status-j`) → (file holding the bytes, its output): the "unchanged" rule
+    json_written: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def dir(self) -> Path:
@@ -63,7 +68,7 @@ class Recorder:
                 for old in self.dir.iterdir():
                     old.unlink()
 
-    def header(self, res: Result, step: str, note: str = "") -> str:
+    def header(self, res: Result, step: str, note: str = "", unchanged: str = "") -> str:
         lines = [
             f"command: {res.cmd}",
             f"scenario: {self.scenario} (flavour {self.flavour}), step {step}",
@@ -73,6 +78,8 @@ class Recorder:
         ]
         if note:
             lines.append(f"note: {note}")
+        if unchanged:
+            lines.append(f"unchanged: {unchanged}")
         if res.err.strip():
             lines += [f"stderr: {line}" for line in res.err.strip().splitlines()[:20]]
         return "".join(f"# {line}\n" for line in lines) + "# ---\n"
@@ -84,8 +91,16 @@ class Recorder:
         base = self.dir / f"{self.step:02d}-{_slug(step)}-{_slug(what)}"
         if json_output and res.out.strip().startswith(("{", "[")):
             path = base.with_name(base.name + ".json")
+            earlier = self.json_written.get(what)
+            if earlier and earlier[1] == res.out:
+                # The same bytes as an earlier step: the header alone, naming that file.
+                source = path.with_name(path.name + ".source")
+                source.write_text(self.header(res, step, note, unchanged=earlier[0]))
+                self.written.append(source)
+                return
             path.write_text(res.out)
             path.with_name(path.name + ".source").write_text(self.header(res, step, note))
+            self.json_written[what] = (path.name, res.out)
         else:
             path = base.with_name(base.name + ".txt")
             path.write_text(self.header(res, step, note) + res.out)

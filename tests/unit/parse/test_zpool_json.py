@@ -33,6 +33,7 @@ from nodewatch.parse.zpool_list import parse_zpool_list_json, parse_zpool_list_t
 from nodewatch.parse.zpool_numbers import parse_size
 from nodewatch.parse.zpool_status import ParseError, attach_capacity, parse_zpool_status, strip_preamble
 from nodewatch.parse.zpool_text import parse_zpool_status_text
+from tests.support import recordings
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 JSON_DIR = FIXTURES / "zpool-status-json"
@@ -42,8 +43,10 @@ _RC = re.compile(r"^\[rc=\d+\]$", re.M)
 
 
 def load(path: Path) -> str:
-    """A fixture without its provenance header or the lab's trailing `[rc=N]`."""
-    return _RC.sub("", strip_preamble(path.read_text(encoding="utf-8")))
+    """A fixture without its provenance header or the lab's trailing `[rc=N]`; a lab output
+    found unchanged since an earlier step is read from that step's file."""
+    text = recordings.body(path) if path.is_relative_to(LAB_DIR) else path.read_text(encoding="utf-8")
+    return _RC.sub("", strip_preamble(text))
 
 
 @pytest.fixture
@@ -82,7 +85,7 @@ def _agreement_pairs():
         for stem in ("lab-2.3.2-raidz1-healthy", "lab-2.3.2-raidz1-member-missing-4J")
     ]
     # The e2e lab records `<step>-zpool-status-<flags>.txt` and `<step>-zpool-status-j.json` side by side.
-    for json_path in sorted(LAB_DIR.glob("**/*zpool-status*.json")):
+    for json_path in recordings.lab_outputs("**/*zpool-status*.json"):
         prefix = json_path.name.split("zpool-status")[0]
         for text_path in sorted(json_path.parent.glob(f"{prefix}zpool-status*.txt")):
             pairs.append(pytest.param(text_path, json_path, id=str(text_path.relative_to(LAB_DIR))))

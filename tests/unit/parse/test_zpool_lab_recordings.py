@@ -12,10 +12,12 @@ import pytest
 
 from nodewatch.parse.zpool_list import parse_zpool_list_json
 from nodewatch.parse.zpool_status import parse_zpool_status
+from tests.support.recordings import LAB, body, lab_outputs
 
-LAB = Path(__file__).resolve().parents[2] / "fixtures" / "lab"
-STATUS = sorted(path for path in LAB.glob("**/*zpool-status*") if path.suffix in (".txt", ".json"))
-LISTS = sorted(LAB.glob("**/*zpool-list-j.json"))
+STATUS = sorted(
+    path for path in LAB.glob("**/*zpool-status*") if path.suffix in (".txt", ".json")
+)  # an output unchanged since an earlier step is kept (and parsed) once
+LISTS = lab_outputs("**/*zpool-list-j.json")
 
 
 def _step(path: Path) -> str:
@@ -34,9 +36,9 @@ def test_lab_zpool_status_recording_is_understood_line_for_line(path):
 
 @pytest.mark.parametrize("path", LISTS, ids=lambda path: str(path.relative_to(LAB)))
 def test_lab_zpool_list_json_gives_capacity_for_the_pools_of_the_same_step(path):
-    capacities = parse_zpool_list_json(path.read_text(encoding="utf-8"))
+    capacities = parse_zpool_list_json(body(path))
     status_path = path.with_name(f"{_step(path)}zpool-status-j.json")
-    pools = parse_zpool_status(status_path.read_text(encoding="utf-8")).pools
+    pools = parse_zpool_status(body(status_path)).pools
     assert sorted(capacities) == sorted(pool.name for pool in pools)
     for capacity in capacities.values():
         assert capacity.size_bytes == capacity.allocated_bytes + capacity.free_bytes
