@@ -96,11 +96,10 @@ def find_member(context: Context, vdev: Vdev) -> Match | None:
 
 
 def _same_drive(disk: Disk, identity: RecordedIdentity) -> str | None:
-    serials = {s for s in (disk.serial, disk.smart.serial if disk.smart else None) if s}
-    if identity.serial and identity.serial in serials:
+    # The drive's own serial and WWN, as the inventory decided them (parse/inventory.py).
+    if identity.serial and identity.serial == disk.serial:
         return f"{disk.devnode} reports the drive serial {identity.serial} that ZFS recorded"
-    wwns = {_wwn(w) for w in (disk.wwn, disk.smart.wwn if disk.smart else None) if w}
-    if identity.wwn and _wwn(identity.wwn) in wwns:
+    if identity.wwn and disk.wwn and _wwn(identity.wwn) == _wwn(disk.wwn):
         return f"{disk.devnode} reports the WWN {identity.wwn} that ZFS recorded"
     return None
 

@@ -24,7 +24,7 @@ def disk_ref(disk: Disk) -> DiskRef:
         devnode=disk.devnode,
         by_id=preferred.name if preferred else None,
         model=disk.model,
-        serial=(disk.smart.serial if disk.smart and disk.smart.serial else disk.serial),
+        serial=disk.serial,  # the drive's own, as the inventory decided it
         transport=disk.transport,
         port=port,
     )

@@ -267,10 +267,7 @@ def _disk(sorted_record: _DiskRecord, smart: SmartInfo | None, shared: dict[str,
     if bridge and wwn and wwn.lower() in known_hardware.BOGUS_BRIDGE_WWNS:
         warnings.append(f"WWN {wwn} is the bridge's: {known_hardware.BOGUS_BRIDGE_WWNS[wwn.lower()]}")
         wwn = None
-    if smart and smart.available:
-        model = smart.model or model
-        serial = smart.serial or serial
-        wwn = smart.wwn or wwn
+    model, serial, wwn = drive_identity(model, serial, wwn, smart)
     links = _links(record, bridge)
     partitions = [_partition(part, bridge) for part in partition_records]
     if not partitions and record.get(ID_FS_TYPE):
@@ -295,6 +292,18 @@ def _disk(sorted_record: _DiskRecord, smart: SmartInfo | None, shared: dict[str,
         warnings=tuple(warnings),
         sysfs_path=record.devpath,
     )
+
+
+def drive_identity(
+    model: str | None, serial: str | None, wwn: str | None, smart: SmartInfo | None
+) -> tuple[str | None, str | None, str | None]:
+    """Given what udev (or a by-id name) says of a drive and its SMART reading, return the
+    drive's own (model, serial, WWN): what SMART read from the drive itself, through any
+    bridge, else udev's. Decided here once: `Disk.serial` and `Disk.wwn` are what everyone
+    else reads (matching a missing member, naming a disk)."""
+    if smart is None or not smart.available:
+        return model, serial, wwn
+    return smart.model or model, smart.serial or serial, smart.wwn or wwn
 
 
 def _identity(record: UdevDevice, transport: Transport) -> tuple[str | None, str | None, str | None]:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from nodewatch.model import Disk, Inventory, InventorySource, SmartInfo, Transport
+from nodewatch.parse.inventory import drive_identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,13 +82,8 @@ def _same_drive(old: SmartInfo, new: SmartInfo) -> bool:
 
 
 def _with_smart(disk: Disk, smart: SmartInfo) -> Disk:
-    return replace(
-        disk,
-        smart=smart,
-        model=disk.model or smart.model,
-        serial=disk.serial or smart.serial,
-        wwn=disk.wwn or smart.wwn,
-    )
+    model, serial, wwn = drive_identity(disk.model, disk.serial, disk.wwn, smart)
+    return replace(disk, smart=smart, model=model, serial=serial, wwn=wwn)
 
 
 def _disk_of(name: str, smart: SmartInfo, position: int) -> Disk:

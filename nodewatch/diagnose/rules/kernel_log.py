@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context
 from nodewatch.model import (
+    DEGRADED,
+    ONLINE,
     Action,
     Disk,
     DiskRef,
@@ -27,7 +29,7 @@ _RESETS = frozenset({KernelEventKind.USB_RESET, KernelEventKind.UAS_RESET, Kerne
 _USB_INTERFACE = re.compile(r"^(\d+-\d+(?:\.\d+)*):\d+\.\d+$")
 _BLOCK_NAME = re.compile(r"^(?:sd|vd|hd|xvd)[a-z]+$|^mmcblk\d+$|^nvme\d+n\d+$")
 _SYSFS_NAME = re.compile(r"^(ata\d+|host\d+)$")
-_IN_USE = ("ONLINE", "DEGRADED")  # states in which a member's counters can be cleared and rebuilt
+_IN_USE = (ONLINE, DEGRADED)  # states in which a member's counters can be cleared and rebuilt
 _EVIDENCE = 6  # log lines quoted per finding
 
 
@@ -143,7 +145,7 @@ def _finding(context: Context, trail: _Trail, under_voltage: int) -> Finding:
     pool_name = member[0].name if member else next((e.pool for e in trail.events if e.pool), None)
     leaf = member[1] if member else None
     errors = leaf.read_errors + leaf.write_errors + leaf.checksum_errors if leaf else 0
-    erring = leaf is not None and (errors > 0 or leaf.state != "ONLINE")
+    erring = leaf is not None and (errors > 0 or leaf.state != ONLINE)
     said = []
     if resets:
         said.append(f"was reset {_times(resets)}")

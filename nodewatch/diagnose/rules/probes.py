@@ -25,7 +25,7 @@ def check(context: Context) -> Iterator[Finding]:
                     f"pools unavailable: {reason}",
                     detail=(
                         "nodewatch could not read `zpool status`, so it cannot tell if the pools are fine."
-                        + (f" The kernel reports {', '.join(suspended)} SUSPENDED." if suspended else "")
+                        + (f" The kernel reports {', '.join(suspended)} {SUSPENDED}." if suspended else "")
                     ),
                 )
         else:
