@@ -127,6 +127,14 @@ class DiagnoseSettings:
     capacity_critical_percent: int = setting(
         90, "Critical when a pool is at least this full.", minimum=1, maximum=100
     )
+    clear_margin_percent: int = setting(
+        5,
+        "`nodewatch serve`: a level raised at a percentage threshold (pool capacity, filesystem"
+        " space) clears only once the value is this far below it, so a value hovering at the"
+        " threshold alerts once.",
+        minimum=0,
+        maximum=50,
+    )
 
 
 @dataclass(frozen=True, slots=True)

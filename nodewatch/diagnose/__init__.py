@@ -7,7 +7,7 @@ that an unhealthy pool never leaves without a finding.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from nodewatch.config import DiagnoseSettings
 from nodewatch.diagnose.context import Context
@@ -21,15 +21,18 @@ def diagnose(
     settings: DiagnoseSettings | None = None,
     previous: Snapshot | None = None,
     known_members: Mapping[Guid, KnownMember] | None = None,
+    standing: Iterable[Finding] = (),
 ) -> Report:
     """Given a snapshot (and the one before it, for trends), return the report of what is wrong.
 
     known_members: the disks pool members were last seen on, by vdev guid (the service's
     history, a pure input), so that a member whose disk is gone can still be named.
+    standing: the findings that stood before (the service's open problems); a level raised
+    at a threshold holds while the value stays within the clear margin (diagnose/threshold.py).
     """
     from nodewatch.diagnose.rules import RULES, pools
 
-    context = Context.build(snapshot, settings or DiagnoseSettings(), previous, known_members)
+    context = Context.build(snapshot, settings or DiagnoseSettings(), previous, known_members, standing)
     findings: list[Finding] = []
     for name in RULES:
         rule = importlib.import_module(f"nodewatch.diagnose.rules.{name}")

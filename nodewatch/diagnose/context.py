@@ -8,19 +8,23 @@ indexes built here so no rule walks the inventory itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from nodewatch.config import DiagnoseSettings
+from nodewatch.diagnose.compare import by_key
 from nodewatch.diagnose.platform import Platform, platform_of
 from nodewatch.model import (
     CLASS_GROUPS,
     Disk,
+    Finding,
+    FindingKey,
     Guid,
     KnownMember,
     Partition,
     Pool,
     PoolSource,
+    Severity,
     Snapshot,
     Vdev,
     VdevType,
@@ -50,6 +54,9 @@ class Context:
     settings: DiagnoseSettings = field(default_factory=DiagnoseSettings)
     previous: Snapshot | None = None
     known_members: Mapping[Guid, KnownMember] = field(default_factory=dict)  # the service's history
+    # The findings that stood before (the service's open problems), by key: Threshold
+    # (diagnose/threshold.py) keeps a level raised while the value is within its clear margin.
+    standing: Mapping[FindingKey, Severity] = field(default_factory=dict)
     by_path: dict[str, Location] = field(default_factory=dict)
     by_label_guid: dict[Guid, Location] = field(default_factory=dict)
     by_partuuid: dict[str, Location] = field(default_factory=dict)
@@ -63,8 +70,9 @@ class Context:
         settings: DiagnoseSettings,
         previous: Snapshot | None = None,
         known_members: Mapping[Guid, KnownMember] | None = None,
+        standing: Iterable[Finding] = (),
     ) -> Context:
-        context = cls(snapshot, settings, previous, dict(known_members or {}))
+        context = cls(snapshot, settings, previous, dict(known_members or {}), _worst_by_key(standing))
         for disk in snapshot.disks:
             context._index(Location(disk), disk.devnode, [link.path for link in disk.by_id], disk.by_path)
             for partition in disk.partitions:
@@ -159,6 +167,10 @@ class Context:
     def disk_of_leaf(self, vdev: Vdev) -> Disk | None:
         location = self.locate(vdev)
         return location.disk if location else None
+
+
+def _worst_by_key(findings: Iterable[Finding]) -> dict[FindingKey, Severity]:
+    return {key: finding.severity for key, finding in by_key(findings).items()}
 
 
 def _absolute(path: str) -> str:

@@ -359,7 +359,8 @@ class Service:
         from nodewatch.diagnose import diagnose
 
         with self._lock:
-            report = diagnose(snapshot, self.config.diagnose, self.snapshot, self.known)
+            standing = [p.finding for p in self.problems.values() if p.absent_since is None]
+            report = diagnose(snapshot, self.config.diagnose, self.snapshot, self.known, standing)
             self.snapshot = snapshot
             self._remember_members(snapshot)
             return self._decide(report)

@@ -6,27 +6,42 @@ from collections.abc import Iterator
 
 from nodewatch.diagnose import commands
 from nodewatch.diagnose.context import Context
-from nodewatch.model import Action, Finding, Severity
+from nodewatch.diagnose.threshold import Threshold
+from nodewatch.model import Action, Finding, FindingKey, Severity
+
+CODE = "capacity-high"
 
 
 def check(context: Context) -> Iterator[Finding]:
-    warning = context.settings.capacity_warning_percent
-    critical = context.settings.capacity_critical_percent
+    settings = context.settings
+    threshold = Threshold(
+        settings.capacity_warning_percent, settings.capacity_critical_percent, settings.clear_margin_percent
+    )
     for pool in context.snapshot.pools:
         capacity = pool.capacity
         if capacity is None or capacity.capacity_percent is None:
             continue
         percent = capacity.capacity_percent
-        if percent < warning:
+        severity = threshold.judge(percent, context.standing.get(FindingKey(CODE, pool.name)))
+        if severity is None:
             continue
+        held = ""
+        if percent < threshold.warning or (severity is Severity.CRITICAL and percent < threshold.critical):
+            raised = threshold.critical if severity is Severity.CRITICAL else threshold.warning
+            held = (
+                f" It reached {raised:g}% earlier; this stays until it is below"
+                f" {raised - threshold.clear_margin:g}% (diagnose.clear_margin_percent), so a pool"
+                " hovering at the line tells once."
+            )
         yield Finding(
-            severity=Severity.CRITICAL if percent >= critical else Severity.WARNING,
-            code="capacity-high",
+            severity=severity,
+            code=CODE,
             summary=f"{pool.name} is {percent}% full",
             detail=(
                 f"{capacity.free_bytes} bytes free of {capacity.size_bytes}. Writes slow down on a full"
                 " pool and a completely full one can refuse even deletes. Free space by deleting data or"
                 " old snapshots; growing a pool means a new vdev of the same redundancy, never a single disk."
+                + held
             ),
             pool=pool.name,
             actions=(
