@@ -575,7 +575,7 @@ class FindingKey:
     code: str
     pool: str = ""
     vdev_guid: Guid | None = None
-    disk: str = ""  # serial:…, by-id:…, dev:… when there is no vdev guid; "" otherwise
+    disk: str = ""  # serial:…, by-id:…, dev:…, port:… when there is no vdev guid; "" otherwise
 
     def __str__(self) -> str:
         guid = "" if self.vdev_guid is None else str(self.vdev_guid)
@@ -612,6 +612,8 @@ class Finding:
                 disk = f"by-id:{ref.by_id}"
             elif ref.devnode:
                 disk = f"dev:{ref.devnode}"
+            elif ref.port:
+                disk = f"port:{ref.port}"
         return FindingKey(self.code, self.pool or "", self.vdev_guid, disk)
 
 

@@ -7,10 +7,21 @@ nodewatch/words/disks.py (below diagnose in the layering), re-exported here.
 
 from __future__ import annotations
 
-from nodewatch.model import Disk, DiskRef, KnownMember
+import re
+
+from nodewatch.model import Disk, DiskRef, KnownMember, Vdev
 from nodewatch.words.disks import TRANSPORTS, describe, recorded_as, siblings_differ, why_renamed
 
-__all__ = ["describe", "disk_ref", "known_ref", "last_seen", "recorded_as", "siblings_differ", "why_renamed"]
+__all__ = [
+    "describe",
+    "disk_ref",
+    "known_ref",
+    "last_seen",
+    "member_ref",
+    "recorded_as",
+    "siblings_differ",
+    "why_renamed",
+]
 
 
 def disk_ref(disk: Disk) -> DiskRef:
@@ -56,3 +67,18 @@ def known_ref(member: KnownMember) -> DiskRef:
         transport=member.transport,
         port=member.port,
     )
+
+
+_BY_ID = "/dev/disk/by-id/"
+
+
+def member_ref(leaf: Vdev, found: DiskRef | None) -> DiskRef | None:
+    """The disk a member finding names: the one found (or remembered), else, for a member ZFS
+    printed without a guid (`zpool status` text without -g), the disk its name or recorded
+    path names, so that two such members of one pool keep findings of their own."""
+    if found is not None or leaf.guid is not None:
+        return found
+    path = leaf.path or leaf.name
+    if path.startswith(_BY_ID) or ("/" not in path and "-" in path):
+        return DiskRef(by_id=re.sub(r"-part\d+$", "", path.removeprefix(_BY_ID)))
+    return DiskRef(devnode=path if path.startswith("/") else f"/dev/{path}")

@@ -52,7 +52,7 @@ def faulted_member(context: Context, pool: Pool, placement: Placement) -> Findin
         detail=" ".join(detail),
         pool=pool.name,
         vdev_guid=leaf.guid,
-        disk=words.disk_ref(disk) if disk else None,
+        disk=words.member_ref(leaf, words.disk_ref(disk) if disk else None),
         evidence=(_as_printed(leaf),),
         actions=tuple(actions),
     )
@@ -151,7 +151,7 @@ def erring_member(context: Context, pool: Pool, placement: Placement) -> Finding
         detail=" ".join(detail),
         pool=pool.name,
         vdev_guid=leaf.guid,
-        disk=words.disk_ref(disk) if disk else None,
+        disk=words.member_ref(leaf, words.disk_ref(disk) if disk else None),
         evidence=(_as_printed(leaf),),
         actions=tuple(actions),
     )
@@ -177,7 +177,7 @@ def cache_device(context: Context, pool: Pool, placement: Placement) -> Finding:
         " there is one (an L2ARC starts empty anyway).",
         pool=pool.name,
         vdev_guid=leaf.guid,
-        disk=words.disk_ref(where.disk) if where else None,
+        disk=words.member_ref(leaf, words.disk_ref(where.disk) if where else None),
         evidence=(_as_printed(leaf),),
         actions=(
             Action(

@@ -64,7 +64,7 @@ def missing_member(context: Context, pool: Pool, placement: Placement) -> Findin
         detail=" ".join(detail),
         pool=pool.name,
         vdev_guid=leaf.guid,
-        disk=words.known_ref(known) if known else None,
+        disk=words.member_ref(leaf, words.known_ref(known) if known else None),
         evidence=tuple(e for e in evidence if e),
         actions=tuple(_gone_actions(context, pool, placement)),
     )

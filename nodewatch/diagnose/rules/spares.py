@@ -122,7 +122,7 @@ def _standing_in(context: Context, pool: Pool, work: Work) -> Finding:
         detail=" ".join(detail),
         pool=pool.name,
         vdev_guid=original.guid,
-        disk=words.disk_ref(where.disk) if where else None,
+        disk=words.member_ref(original, words.disk_ref(where.disk) if where else None),
         actions=tuple(actions),
     )
 

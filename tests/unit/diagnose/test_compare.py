@@ -7,6 +7,7 @@ pool as it was after the replug; the pool and members stay as recorded.
 """
 
 import dataclasses
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,35 @@ def test_a_disk_finding_without_a_member_is_known_by_the_disk():
 
 def test_lab_recordings_are_present():
     assert (LAB / "removed-replug" / "zfs21").is_dir()
+
+
+def test_a_member_printed_without_a_guid_is_known_by_the_disk_its_path_names():
+    [as_text] = _report("removed-replug", "02-removed", text_only=True).findings
+    assert as_text.vdev_guid is None  # `zpool status -P -v` prints no guids
+    assert as_text.key.disk == "by-id:usb-WDC_WD40EFZX-68AWUN0_000000123AE8-0:0"
+    [as_json] = _report("removed-replug", "02-removed").findings
+    assert as_json.key.vdev_guid is not None and as_json.key.disk == ""  # the guid names it there
+
+
+def test_two_members_printed_without_a_guid_keep_findings_of_their_own():
+    # The lab's recording (one USB member REMOVED), with a second member REMOVED as well: made
+    # up here from the real text, to show that two such members no longer share one key. A
+    # pasted status alone (no inventory), as `nodewatch diagnose --zpool-status` reads it.
+    text = (LAB / "removed-replug" / "zfs23" / "02-removed-zpool-status-Pv.txt").read_text()
+    line = next(x for x in text.splitlines() if "wwn-0x50014ee26a782728-part1" in x)
+    both = text.replace(line, line.replace("ONLINE ", "REMOVED"))
+    snapshot = model.Snapshot(
+        hostname="", collected_at=datetime.now(UTC), pool_status=parse_zpool_status(both)
+    )
+    keys = {f.key for f in diagnose(snapshot).findings if f.code == "member-missing"}
+    assert {k.disk for k in keys} == {
+        "by-id:usb-WDC_WD40EFZX-68AWUN0_000000123AE8-0:0",
+        "by-id:wwn-0x50014ee26a782728",
+    }
+
+
+def test_a_finding_known_only_by_a_port_is_known_by_that_port():
+    one = model.Finding(model.Severity.WARNING, "usb-reset", "resets", disk=model.DiskRef(port="1-1.2"))
+    other = dataclasses.replace(one, disk=model.DiskRef(port="1-1.3"))
+    assert one.key.disk == "port:1-1.2" and one.key != other.key
+    assert model.FindingKey.parse(str(one.key)) == one.key
