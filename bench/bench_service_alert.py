@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
-from service_lab import log, machine, p95, received, start_service, zed_stamps
+from service_lab import journal, log, machine, p95, received, start_service, zed_stamps
 
 from tests.e2e.lab.disks import Disk
 
@@ -30,11 +31,15 @@ def disks(directory) -> list[Disk]:  # type: ignore[no-untyped-def]
     ]
 
 
+TRACE = Path("/var/tmp/nodewatch-bench-alert-trace.txt")  # noqa: S108 - the host's, for a look afterwards
+
+
 def main(samples: int) -> int:
     import tempfile
-    from pathlib import Path
 
     work = Path(tempfile.mkdtemp(prefix="nodewatch-bench-disks-", dir="/var/tmp"))
+    TRACE.write_text("")
+    log(f"journal of each sample (nodewatch -v, ZED): {TRACE}")
     layout = disks(work)
     m = machine("bench-alert", layout)
     try:
@@ -51,7 +56,7 @@ def main(samples: int) -> int:
                 usb_paths.append(usb)
         m.sh(f"zpool create -f -o ashift=12 tank mirror {' '.join(members)}", timeout=180)
         m.sh("dd if=/dev/urandom of=/tank/data bs=1M count=8 conv=fsync")
-        start_service(m)
+        start_service(m, verbose=True)
         time.sleep(5)
         rows = []
         alerted_for: dict[str, int] = {}
@@ -73,6 +78,8 @@ def main(samples: int) -> int:
                 f"sample {sample + 1}: ZED zedlet {zed_s:.2f} s, nodewatch alert {alert_s:.2f} s"
                 f" ({alert['title']})"
             )
+            trace = journal(m, t0 - 0.5)
+            TRACE.write_text(TRACE.read_text() + f"\n=== sample {sample + 1} pulled at {t0:.6f}\n{trace}")
             m.sh(f"echo 1 > /sys/bus/usb/devices/{usb}/authorized; sleep 2; udevadm settle")
         zed_p95 = p95([z for z, _ in rows])
         alert_p95 = p95([a for _, a in rows])

@@ -39,8 +39,9 @@ def machine(name: str, disks: list[Disk], kind: type[Machine] = Machine) -> Mach
     return m
 
 
-def start_service(m: Machine, config: str = "") -> None:
-    """Receiver, config, unit, nodewatch's zedlet and the stamping zedlet; then start the unit."""
+def start_service(m: Machine, config: str = "", verbose: bool = False) -> None:
+    """Receiver, config, unit, nodewatch's zedlet and the stamping zedlet; then start the unit
+    (verbose: with `nodewatch -v`, so the journal shows each event and command, timed)."""
     m.agent.write_file("/opt/receiver.py", RECEIVER.read_bytes())  # type: ignore[union-attr]
     unit = f"[Service]\nExecStart=/usr/bin/python3 /opt/receiver.py {PORT} {RECEIVED}\n"
     m.agent.write_file("/run/systemd/system/nw-receiver.service", unit.encode())  # type: ignore[union-attr]
@@ -49,6 +50,11 @@ def start_service(m: Machine, config: str = "") -> None:
     text = f'[alerts]\nurls = ["json://127.0.0.1:{PORT}/"]\n{config}'
     m.agent.write_file("/etc/nodewatch/config.toml", text.encode())  # type: ignore[union-attr]
     m.agent.write_file("/etc/systemd/system/nodewatch.service", UNIT.read_bytes())  # type: ignore[union-attr]
+    if verbose:
+        command = f"{guestpkg.GUEST_VENV}/bin/nodewatch -v serve --config /etc/nodewatch/config.toml"
+        m.sh("mkdir -p /etc/systemd/system/nodewatch.service.d")
+        dropin = f"[Service]\nExecStart=\nExecStart={command}\n"
+        m.agent.write_file("/etc/systemd/system/nodewatch.service.d/verbose.conf", dropin.encode())  # type: ignore[union-attr]
     zedlet = m.sh(
         f"ls {guestpkg.GUEST_VENV}/lib/python3*/site-packages/nodewatch/service/zedlet/all-nodewatch.sh"
     )
@@ -58,6 +64,13 @@ def start_service(m: Machine, config: str = "") -> None:
     started = time.monotonic()
     m.sh("systemctl daemon-reload && systemctl start nodewatch", timeout=300)
     log(f"nodewatch ready in {time.monotonic() - started:.1f} s")
+
+
+def journal(m: Machine, since: float) -> str:
+    """nodewatch's and ZED's journal since a guest time, with microsecond stamps."""
+    return m.run(
+        f"journalctl -u nodewatch -u zfs-zed -o short-unix --no-pager --since @{since:.6f}", timeout=60
+    ).out
 
 
 def received(m: Machine) -> list[dict]:
