@@ -51,6 +51,32 @@ let
     )
   );
 
+  # One TOML section of settings: free-form, with the few keys this module reads declared.
+  section =
+    description: options:
+    lib.mkOption {
+      default = { };
+      inherit description;
+      type = lib.types.submodule {
+        freeformType = settingsFormat.type;
+        inherit options;
+      };
+    };
+
+  # A secret handed to the service as a systemd credential: a path outside the store.
+  secretFile =
+    example: description:
+    lib.mkOption {
+      type = lib.types.nullOr (
+        lib.types.pathWith {
+          inStore = false;
+          absolute = true;
+        }
+      );
+      default = null;
+      inherit example description;
+    };
+
   # Package data: the wheel ships the zedlet, package.nix also installs it here
   # (mode 0555, the way ZED wants a zedlet).
   zedlet = "${cfg.package}/libexec/nodewatch/zed.d/all-nodewatch.sh";
@@ -82,136 +108,89 @@ in
       type = lib.types.submodule {
         freeformType = settingsFormat.type;
         options = {
-          zfs = lib.mkOption {
-            default = { };
-            description = "The [zfs] section.";
-            type = lib.types.submodule {
-              freeformType = settingsFormat.type;
-              options.expected_pools = lib.mkOption {
-                type = lib.types.listOf lib.types.str;
-                default = configuredPools;
-                defaultText = lib.literalExpression ''
-                  config.boot.zfs.extraPools ++ the pools of the fileSystems with fsType "zfs"
-                '';
-                description = ''
-                  Pools that should be imported on this node; nodewatch reports one
-                  that is not, with the command that imports it. By default the pools
-                  this NixOS configuration imports at boot.
-                '';
-              };
+          zfs = section "The [zfs] section." {
+            expected_pools = lib.mkOption {
+              type = lib.types.listOf lib.types.str;
+              default = configuredPools;
+              defaultText = lib.literalExpression ''
+                config.boot.zfs.extraPools ++ the pools of the fileSystems with fsType "zfs"
+              '';
+              description = ''
+                Pools that should be imported on this node; nodewatch reports one
+                that is not, with the command that imports it. By default the pools
+                this NixOS configuration imports at boot.
+              '';
             };
           };
-          web = lib.mkOption {
-            default = { };
-            description = "The [web] section: the page, /api/v1 and /metrics.";
-            type = lib.types.submodule {
-              freeformType = settingsFormat.type;
-              options.listen = lib.mkOption {
-                type = lib.types.strMatching "([[][0-9A-Fa-f:.]+[]]|[^:]+):[0-9]{1,5}";
-                default = "127.0.0.1:8427";
-                example = "0.0.0.0:8427";
-                description = ''
-                  Address and port of the web page, the JSON API and /metrics
-                  (host:port, or [v6 address]:port). The default answers on
-                  loopback only. openFirewall opens this port.
-                '';
-              };
+          web = section "The [web] section: the page, /api/v1 and /metrics." {
+            listen = lib.mkOption {
+              type = lib.types.strMatching "([[][0-9A-Fa-f:.]+[]]|[^:]+):[0-9]{1,5}";
+              default = "127.0.0.1:8427";
+              example = "0.0.0.0:8427";
+              description = ''
+                Address and port of the web page, the JSON API and /metrics
+                (host:port, or [v6 address]:port). The default answers on
+                loopback only. openFirewall opens this port.
+              '';
             };
           };
-          service = lib.mkOption {
-            default = { };
-            description = "The [service] section: collection intervals and state.";
-            type = lib.types.submodule {
-              freeformType = settingsFormat.type;
-              options.state_directory = lib.mkOption {
-                type = lib.types.strMatching "/var/lib/[^/].*";
-                default = "/var/lib/nodewatch";
-                description = ''
-                  Where the service keeps its history (SQLite). It must lie under
-                  /var/lib: systemd creates it (StateDirectory=) for the unit's user.
-                '';
-              };
+          service = section "The [service] section: collection intervals and state." {
+            state_directory = lib.mkOption {
+              type = lib.types.strMatching "/var/lib/[^/].*";
+              default = "/var/lib/nodewatch";
+              description = ''
+                Where the service keeps its history (SQLite). It must lie under
+                /var/lib: systemd creates it (StateDirectory=) for the unit's user.
+              '';
             };
           };
-          alerts = lib.mkOption {
-            default = { };
-            description = "The [alerts] section: where apprise delivers alerts.";
-            type = lib.types.submodule {
-              freeformType = settingsFormat.type;
-              options = {
-                urls = lib.mkOption {
-                  type = lib.types.listOf lib.types.str;
-                  default = [ ];
-                  description = ''
-                    apprise URLs written into the configuration, which lands in the
-                    world-readable Nix store. URLs carrying a token or password
-                    belong in alertUrlsFile instead.
-                  '';
-                };
-                urls_file = lib.mkOption {
-                  type = lib.types.str;
-                  default = "";
-                  description = ''
-                    A file with one apprise URL a line. Set by this module to the
-                    systemd credential when alertUrlsFile is set; leave it alone then.
-                  '';
-                };
-              };
+          alerts = section "The [alerts] section: where apprise delivers alerts." {
+            urls = lib.mkOption {
+              type = lib.types.listOf lib.types.str;
+              default = [ ];
+              description = ''
+                apprise URLs written into the configuration, which lands in the
+                world-readable Nix store. URLs carrying a token or password
+                belong in alertUrlsFile instead.
+              '';
+            };
+            urls_file = lib.mkOption {
+              type = lib.types.str;
+              default = "";
+              description = ''
+                A file with one apprise URL a line. Set by this module to the
+                systemd credential when alertUrlsFile is set; leave it alone then.
+              '';
             };
           };
-          smart = lib.mkOption {
-            default = { };
-            description = "The [smart] section: reading SMART data with smartctl.";
-            type = lib.types.submodule {
-              freeformType = settingsFormat.type;
-              options.enabled = lib.mkOption {
-                type = lib.types.bool;
-                default = true;
-                description = ''
-                  Read SMART data with smartctl. Only then does the service get
-                  CAP_SYS_RAWIO (and CAP_SYS_ADMIN with the disks' group, which
-                  a node with ZFS gets anyway for the import listing).
-                '';
-              };
+          smart = section "The [smart] section: reading SMART data with smartctl." {
+            enabled = lib.mkOption {
+              type = lib.types.bool;
+              default = true;
+              description = ''
+                Read SMART data with smartctl. Only then does the service get
+                CAP_SYS_RAWIO (and CAP_SYS_ADMIN with the disks' group, which
+                a node with ZFS gets anyway for the import listing).
+              '';
             };
           };
         };
       };
     };
 
-    alertUrlsFile = lib.mkOption {
-      type = lib.types.nullOr (
-        lib.types.pathWith {
-          inStore = false;
-          absolute = true;
-        }
-      );
-      default = null;
-      example = "/run/agenix/nodewatch-alert-urls";
-      description = ''
-        A file outside the Nix store with one apprise URL a line (tokens and
-        passwords included), e.g. from agenix or sops-nix. systemd hands it to the
-        service as a credential (LoadCredential=), readable by the service alone;
-        it is never copied into the store. Give it as a string, not a Nix path
-        (a path would be copied into the store, so it is rejected).
-      '';
-    };
+    alertUrlsFile = secretFile "/run/agenix/nodewatch-alert-urls" ''
+      A file outside the Nix store with one apprise URL a line (tokens and
+      passwords included), e.g. from agenix or sops-nix. systemd hands it to the
+      service as a credential (LoadCredential=), readable by the service alone;
+      it is never copied into the store. Give it as a string, not a Nix path
+      (a path would be copied into the store, so it is rejected).
+    '';
 
-    basicAuthPasswordHashFile = lib.mkOption {
-      type = lib.types.nullOr (
-        lib.types.pathWith {
-          inStore = false;
-          absolute = true;
-        }
-      );
-      default = null;
-      example = "/run/agenix/nodewatch-web-password-hash";
-      description = ''
-        A file outside the Nix store holding the password hash for
-        settings.web.basic_auth_user, handed to the service as a systemd
-        credential like alertUrlsFile.
-      '';
-    };
+    basicAuthPasswordHashFile = secretFile "/run/agenix/nodewatch-web-password-hash" ''
+      A file outside the Nix store holding the password hash for
+      settings.web.basic_auth_user, handed to the service as a systemd
+      credential like alertUrlsFile.
+    '';
 
     openFirewall = lib.mkOption {
       type = lib.types.bool;
