@@ -9,44 +9,18 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+LINTERS = {
+    "ruff check": ["ruff", "check", "nodewatch", "tests", "bench", "tools"],
+    "ruff format": ["ruff", "format", "--check", "nodewatch", "tests", "bench", "tools"],
+    "mypy --strict": ["mypy", "nodewatch", "tools"],  # strict is set in pyproject.toml
+}
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("ruff") is None, reason="ruff is not installed: pip install -e '.[test]'"
-)
-def test_ruff_check_is_clean():
+
+@pytest.mark.parametrize("argv", LINTERS.values(), ids=LINTERS.keys())
+def test_the_tree_is_clean(argv: list[str]) -> None:
+    if importlib.util.find_spec(argv[0]) is None:
+        pytest.skip(f"{argv[0]} is not installed: pip install -e '.[test]'")
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "nodewatch", "tests", "bench", "tools"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("ruff") is None, reason="ruff is not installed: pip install -e '.[test]'"
-)
-def test_ruff_format_is_clean():
-    result = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--check", "nodewatch", "tests", "bench", "tools"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("mypy") is None, reason="mypy is not installed: pip install -e '.[test]'"
-)
-def test_mypy_strict_is_clean():
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "nodewatch", "tools"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, "-m", *argv], cwd=REPO, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
