@@ -429,6 +429,7 @@ class Mount:
     target: str  # mountpoint
     fstype: str
     device: str = ""  # major:minor, to find a block device's mountpoints
+    read_only: bool = False  # mounted ro (by choice, or remounted after errors)
 
 
 class ExpectedFrom(enum.StrEnum):
@@ -464,6 +465,8 @@ class KernelEventKind(enum.StrEnum):
     ATA_FAILED_COMMAND = "ata_failed_command"  # ata3.00: failed command: READ FPDMA QUEUED
     UNDER_VOLTAGE = "under_voltage"  # Under-voltage detected! (Pi firmware, hwmon)
     ZIO_ERROR = "zio_error"  # zio pool=tank vdev=/dev/… error=5 …
+    READ_ONLY_REMOUNT = "read_only_remount"  # EXT4-fs (mmcblk0p2): Remounting filesystem read-only
+    MMC_ERROR = "mmc_error"  # mmcblk0: error -110 sending status command, retrying
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,6 +488,100 @@ class KernelLog:
 
     events: tuple[KernelEvent, ...] = ()
     lines: int = 0  # lines read
+    # Read live (probe/kernel_log.py): where from ("journal", "kmsg"), where the next read
+    # starts (a journal cursor, or the last /dev/kmsg sequence number), and how many events
+    # of this boot were let go to keep the list short (the oldest first).
+    source: str = ""
+    cursor: str | None = None
+    dropped: int = 0
+
+
+class ThrottleBit(enum.IntEnum):
+    """The bits of the Raspberry Pi firmware's get_throttled word (vcgencmd get_throttled)."""
+
+    UNDER_VOLTAGE = 0
+    FREQUENCY_CAPPED = 1
+    THROTTLED = 2
+    SOFT_TEMPERATURE_LIMIT = 3
+    UNDER_VOLTAGE_OCCURRED = 16
+    FREQUENCY_CAPPED_OCCURRED = 17
+    THROTTLED_OCCURRED = 18
+    SOFT_TEMPERATURE_LIMIT_OCCURRED = 19
+
+
+@dataclass(frozen=True, slots=True)
+class Throttling:
+    """The Pi firmware's throttling flags, as get_throttled reports them."""
+
+    value: int  # the word: bit 0 under-voltage now … bit 19 soft temperature limit since boot
+    source: str  # the file or command read: /sys/…/get_throttled, `vcgencmd get_throttled`, hwmon
+    # hwmon's in0_lcrit_alarm (mainline kernels) knows under-voltage now and nothing else
+    under_voltage_only: bool = False
+
+    def has(self, bit: ThrottleBit) -> bool:
+        return bool(self.value >> int(bit) & 1)
+
+
+class SensorKind(enum.StrEnum):
+    SOC = "soc"  # the CPU/SoC: thermal zones, cpu_thermal / coretemp / k10temp hwmon
+    DRIVE = "drive"  # a disk's own sensor (drivetemp, nvme hwmon)
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Temperature:
+    """One temperature sensor of the node, in °C, with the limits its driver reports."""
+
+    sensor: str  # thermal zone type (cpu-thermal) or hwmon name (drivetemp), with its label
+    kind: SensorKind
+    celsius: float
+    path: str  # the sysfs file read
+    high: float | None = None  # where it throttles or warns (passive trip point, temp*_max)
+    critical: float | None = None  # where the kernel shuts down or the driver says critical
+    device: str | None = None  # the disk a drive sensor belongs to: sda, nvme0n1
+
+
+@dataclass(frozen=True, slots=True)
+class FlashWear:
+    """An eMMC's own wear report (eMMC 5.0+, sysfs life_time / pre_eol_info)."""
+
+    device: str  # mmcblk0
+    life_time_a: int | None = None  # 0x01 = 0–10 % used … 0x0A = 90–100 %, 0x0B = past its life
+    life_time_b: int | None = None
+    pre_eol: int | None = None  # 0x01 normal, 0x02 warning (80 % of reserve used), 0x03 urgent
+    name: str = ""  # the card's name (sysfs name), model-like
+
+
+@dataclass(frozen=True, slots=True)
+class FilesystemSpace:
+    """How full one of the node's own filesystems is (/, /boot, /nix), from statvfs."""
+
+    mountpoint: str
+    size_bytes: int
+    available_bytes: int  # to unprivileged writers, as df counts it
+    used_bytes: int
+    read_only: bool = False
+    source: str = ""  # the mounted device: /dev/mmcblk0p2
+    fstype: str = ""
+
+    @property
+    def used_percent(self) -> int:
+        """Used of what can be used, rounded up as df prints Use%."""
+        usable = self.used_bytes + self.available_bytes
+        return 0 if usable <= 0 else -(-self.used_bytes * 100 // usable)
+
+
+@dataclass(frozen=True, slots=True)
+class NixosSystems:
+    """The NixOS system the node booted and the one it runs now (/run/booted-system and
+    /run/current-system): after a switch without a reboot, a new kernel is not running."""
+
+    booted: str  # store path
+    current: str
+    booted_kernel: str | None = None  # the system's `kernel` link target
+    current_kernel: str | None = None
+    booted_modules: str | None = None  # the system's `kernel-modules` link target (ZFS's module)
+    current_modules: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -500,6 +597,11 @@ class Snapshot:
     expected_pools: tuple[ExpectedPool, ...] = ()  # pools that should be imported (cache file, boot, …)
     importable: PoolStatus | None = None  # `zpool import` listing (read-only); None: not looked
     kernel_log: KernelLog | None = None  # disk/link/power events of the kernel log; None: not read
+    throttling: Throttling | None = None  # Pi firmware flags; None: not a Pi, or not read
+    temperatures: tuple[Temperature, ...] = ()
+    flash_wear: tuple[FlashWear, ...] = ()  # eMMC wear reports
+    filesystems: tuple[FilesystemSpace, ...] = ()  # /, /boot, /nix
+    nixos: NixosSystems | None = None  # booted vs current system; None: not NixOS, or not read
     probes: tuple[ProbeResult, ...] = ()
     raw: tuple[RawOutput, ...] = ()
     schema: int = 1

@@ -102,3 +102,32 @@ def usb_storage_quirk(vendor_id: str, product_id: str) -> str:
 def nixos_kernel_params(parameter: str) -> str:
     """A kernel parameter as a NixOS configuration line."""
     return f"boot.kernelParams = [ {json.dumps(parameter)} ];"
+
+
+def directory_usage(mountpoint: str) -> str:
+    """What uses a filesystem's space, one level deep, this filesystem only (read-only)."""
+    return shlex.join(["du", "-xh", "-d", "1", mountpoint])
+
+
+def journal_vacuum(size: str = "200M") -> str:
+    """Shrink the systemd journal to `size` (drops the oldest logs only)."""
+    return shlex.join(["journalctl", f"--vacuum-size={size}"])
+
+
+def nix_collect_garbage(older_than: str = "30d") -> str:
+    """Delete NixOS system generations older than `older_than`, then unreferenced store paths."""
+    return shlex.join(["nix-collect-garbage", "--delete-older-than", older_than])
+
+
+def nixos_rewrite_boot() -> str:
+    """Rewrite the boot loader's entries for the generations that are left (frees /boot)."""
+    return shlex.join(["/run/current-system/bin/switch-to-configuration", "boot"])
+
+
+def reboot() -> str:
+    return shlex.join(["systemctl", "reboot"])
+
+
+def kernel_messages_since_boot() -> str:
+    """The kernel log of this boot (read-only)."""
+    return shlex.join(["journalctl", "-k", "-b"])

@@ -40,6 +40,14 @@ _MESSAGES: tuple[tuple[KernelEventKind, re.Pattern[str]], ...] = (
         KernelEventKind.ZIO_ERROR,
         re.compile(r"^zio pool=(?P<pool>\S+) vdev=(?P<device>\S+) error=(?P<error>\d+)"),
     ),
+    (
+        KernelEventKind.READ_ONLY_REMOUNT,
+        re.compile(
+            r"^(?:EXT[234]-fs|BTRFS \w+) \((?:device )?(?P<device>[\w-]+)\):"
+            r" (?:Remounting filesystem read-only|forced readonly)"
+        ),
+    ),
+    (KernelEventKind.MMC_ERROR, re.compile(r"^(?P<device>mmcblk\d+): (?:error -\d+ |recovery failed)")),
 )
 # A partition's kernel name → its disk's: sdc1 → sdc, mmcblk0p2 → mmcblk0, nvme0n1p1 → nvme0n1.
 _PARTITION = re.compile(r"^((?:sd|vd|hd|xvd)[a-z]+)\d+$|^((?:mmcblk|nvme\d+n)\d+)p\d+$")

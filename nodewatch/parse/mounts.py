@@ -32,6 +32,7 @@ def parse_mountinfo(text: str) -> tuple[Mount, ...]:
                 target=_unescape(fields[4]),
                 fstype=fields[separator + 1],
                 device=fields[2],
+                read_only="ro" in fields[5].split(","),
             )
         )
     return tuple(mounts)

@@ -11,6 +11,13 @@ The probes (PROBES, in the order a Snapshot lists them):
 | smartctl | `smartctl -x -j` of each disk, a few at once       | udev   |
 | imports  | pools that should be imported (cache file, boot     | zpool  |
 |          | journal, config); `zpool import` listing if missing |        |
+| power    | the Pi firmware's get_throttled (sysfs, vcgencmd)   |        |
+| thermal  | thermal zones and hwmon temperatures                |        |
+| flash    | an eMMC's life_time and pre_eol_info (sysfs)        |        |
+| space    | statvfs of /, /boot, /nix                           | mounts |
+| nixos    | /run/booted-system vs /run/current-system           |        |
+| kernel_log | this boot's kernel log since the previous pass's  |        |
+|          | cursor (journalctl -k, else /dev/kmsg kept open)    |        |
 
 Each probe runs in a thread of its own as soon as what it needs is read, so
 a hung zpool and a hung smartctl wait side by side, not one after the other.
@@ -33,7 +40,7 @@ from typing import Any
 from nodewatch.config import Config
 from nodewatch.model import Inventory, Mount, ProbeErrorKind, ProbeOutcome, ProbeResult, SmartInfo, Snapshot
 from nodewatch.parse.inventory import DiskRecords, build_inventory, sort_records
-from nodewatch.probe import host, imports, smartctl, udev, zpool
+from nodewatch.probe import host, imports, kernel_log, node_health, smartctl, udev, zpool
 from nodewatch.probe.result import Deadline, Reading, Stopwatch
 
 log = logging.getLogger(__name__)
@@ -50,6 +57,7 @@ class Pass:
     deadline: Deadline
     root: Path
     readings: Mapping[str, Callable[[], Reading[Any]]]  # a needed probe's reading, waited for
+    previous: Snapshot | None = None  # the pass before (the kernel log goes on from its cursor)
 
     def value(self, name: str) -> Any:
         return self.readings[name]().value
@@ -108,6 +116,31 @@ def _read_imports(context: Pass) -> Reading[Any]:
     )
 
 
+def _read_power(context: Pass) -> Reading[Any]:
+    return node_health.read_throttling(context.root, deadline=context.deadline)
+
+
+def _read_thermal(context: Pass) -> Reading[Any]:
+    return node_health.read_temperatures(context.root)
+
+
+def _read_flash(context: Pass) -> Reading[Any]:
+    return node_health.read_flash_wear(context.root)
+
+
+def _read_space(context: Pass) -> Reading[Any]:
+    return node_health.read_filesystems(context.root, context.value(host.MOUNTS_PROBE_NAME) or ())
+
+
+def _read_kernel_log(context: Pass) -> Reading[Any]:
+    previous = context.previous.kernel_log if context.previous else None
+    return kernel_log.read_kernel_log(previous, context.root, deadline=context.deadline)
+
+
+def _read_nixos(context: Pass) -> Reading[Any]:
+    return node_health.read_nixos(context.root)
+
+
 def _smart_of(snapshot: Snapshot) -> dict[str, SmartInfo]:
     return {disk.devnode: disk.smart for disk in snapshot.disks if disk.smart is not None}
 
@@ -131,6 +164,12 @@ PROBES: dict[str, Probe] = {
             _read_imports,
             lambda snap: imports.Imports(snap.expected_pools, snap.importable),
         ),
+        Probe(node_health.POWER, (), _read_power, lambda snap: snap.throttling),
+        Probe(node_health.THERMAL, (), _read_thermal, lambda snap: snap.temperatures),
+        Probe(node_health.FLASH, (), _read_flash, lambda snap: snap.flash_wear),
+        Probe(node_health.SPACE, (host.MOUNTS_PROBE_NAME,), _read_space, lambda snap: snap.filesystems),
+        Probe(node_health.NIXOS, (), _read_nixos, lambda snap: snap.nixos),
+        Probe(kernel_log.NAME, (), _read_kernel_log, lambda snap: snap.kernel_log),
     )
 }
 
@@ -203,7 +242,7 @@ def _run(
 
         return get
 
-    context = Pass(config, deadline, root, {name: waited(name) for name in PROBES})
+    context = Pass(config, deadline, root, {name: waited(name) for name in PROBES}, previous)
 
     def work(probe: Probe) -> None:
         try:
@@ -275,6 +314,12 @@ def _snapshot(
         kstat_states=every[zpool.KSTAT_PROBE_NAME].value or {},
         expected_pools=found.expected,
         importable=found.importable,
+        throttling=every[node_health.POWER].value,
+        temperatures=every[node_health.THERMAL].value or (),
+        flash_wear=every[node_health.FLASH].value or (),
+        filesystems=every[node_health.SPACE].value or (),
+        nixos=every[node_health.NIXOS].value,
+        kernel_log=every[kernel_log.NAME].value,
         probes=results,
         raw=tuple(raw for reading in every.values() for raw in reading.raw),
     )

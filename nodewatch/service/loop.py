@@ -37,14 +37,31 @@ from nodewatch.service.store import Store, StoreError
 log = logging.getLogger(__name__)
 
 POOL_PROBES = frozenset({"zpool", "kstat"})
+# The node's own health (Pi power and heat, eMMC wear, space of /, /boot, /nix, NixOS
+# booted vs current, the kernel log since the last pass): sysfs reads, run with the pools.
+NODE_PROBES = frozenset({"power", "thermal", "flash", "space", "nixos", "kernel_log"})
 # imports (pools that should be imported, and the `zpool import` listing when one is not)
 # scans every disk: it runs with the disks lane (at start and after disk events), not each cycle.
 DISK_PROBES = frozenset({"udev", "mounts", "imports"})
 SMART_PROBES = frozenset({"smartctl"})
-LANES: dict[str, frozenset[str]] = {"pools": POOL_PROBES, "disks": DISK_PROBES, "smart": SMART_PROBES}
+LANES: dict[str, frozenset[str]] = {
+    "pools": POOL_PROBES | NODE_PROBES,
+    "disks": DISK_PROBES,
+    "smart": SMART_PROBES,
+}
 # Which parts of a Snapshot each lane refreshes when it merges.
 LANE_FIELDS = {
-    "pools": ("zfs_version", "pool_status", "kstat_states"),
+    "pools": (
+        "zfs_version",
+        "pool_status",
+        "kstat_states",
+        "throttling",
+        "temperatures",
+        "flash_wear",
+        "filesystems",
+        "nixos",
+        "kernel_log",
+    ),
     "disks": ("inventory", "mounts", "expected_pools", "importable"),
     "smart": ("inventory",),
 }

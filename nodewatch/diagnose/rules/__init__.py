@@ -18,5 +18,8 @@ RULES: tuple[str, ...] = (
     "capacity",
     "smart",
     "kernel_log",
+    "power",
+    "boot_media",
+    "nixos",
     "hardware",
 )

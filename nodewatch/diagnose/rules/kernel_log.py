@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context
@@ -21,16 +22,30 @@ from nodewatch.model import (
     KernelEventKind,
     Pool,
     Severity,
+    ThrottleBit,
     Transport,
     Vdev,
 )
 
+_LINK_KINDS = frozenset(
+    {
+        KernelEventKind.USB_RESET,
+        KernelEventKind.USB_DISCONNECT,
+        KernelEventKind.UAS_ABORT,
+        KernelEventKind.UAS_RESET,
+        KernelEventKind.IO_ERROR,
+        KernelEventKind.ATA_LINK_RESET,
+        KernelEventKind.ATA_FAILED_COMMAND,
+        KernelEventKind.ZIO_ERROR,
+    }
+)
 _RESETS = frozenset({KernelEventKind.USB_RESET, KernelEventKind.UAS_RESET, KernelEventKind.ATA_LINK_RESET})
 _USB_INTERFACE = re.compile(r"^(\d+-\d+(?:\.\d+)*):\d+\.\d+$")
 _BLOCK_NAME = re.compile(r"^(?:sd|vd|hd|xvd)[a-z]+$|^mmcblk\d+$|^nvme\d+n\d+$")
 _SYSFS_NAME = re.compile(r"^(ata\d+|host\d+)$")
 _IN_USE = (ONLINE, DEGRADED)  # states in which a member's counters can be cleared and rebuilt
 _EVIDENCE = 6  # log lines quoted per finding
+WINDOW = timedelta(hours=1)  # a live log's recent events: "reset 14 times in the last hour"
 
 
 @dataclass
@@ -49,13 +64,14 @@ def check(context: Context) -> Iterator[Finding]:
     log = context.snapshot.kernel_log
     if log is None or not log.events:
         return
+    window = _Window.of(context) if log.source else None  # live: counts of the last hour too
     under_voltage = [event for event in log.events if event.kind is KernelEventKind.UNDER_VOLTAGE]
-    others = [event for event in log.events if event.kind is not KernelEventKind.UNDER_VOLTAGE]
+    others = [event for event in log.events if event.kind in _LINK_KINDS and not is_boot_media(event)]
     trails = _trails(context, others)
-    told_power = False
+    told_power = _flags_tell_under_voltage(context)
     for trail in trails:
         usb = trail.disk is not None and trail.disk.transport is Transport.USB
-        finding = _finding(context, trail, len(under_voltage) if usb else 0)
+        finding = _finding(context, trail, len(under_voltage) if usb else 0, window)
         told_power |= usb and bool(under_voltage) and finding.code == "kernel-link-resets"
         yield finding
     if under_voltage and not told_power:
@@ -70,6 +86,46 @@ def check(context: Context) -> Iterator[Finding]:
             ),
             evidence=_evidence(under_voltage),
         )
+
+
+def is_boot_media(event: KernelEvent) -> bool:
+    """An SD card's or eMMC's event (mmcblk*): the boot media rule says those."""
+    return event.device.startswith("mmcblk") or event.kind in (
+        KernelEventKind.READ_ONLY_REMOUNT,
+        KernelEventKind.MMC_ERROR,
+    )
+
+
+def _flags_tell_under_voltage(context: Context) -> bool:
+    """The Pi's throttling flags report under-voltage: the power rule says it, with them."""
+    flags = context.snapshot.throttling
+    return flags is not None and (
+        flags.has(ThrottleBit.UNDER_VOLTAGE) or flags.has(ThrottleBit.UNDER_VOLTAGE_OCCURRED)
+    )
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The last hour before the snapshot, to count a live log's recent events apart."""
+
+    aware_since: datetime
+    naive_since: datetime | None
+
+    @classmethod
+    def of(cls, context: Context) -> _Window:
+        snapshot = context.snapshot
+        local = snapshot.local_time - WINDOW if snapshot.local_time else None
+        return cls(snapshot.collected_at - WINDOW, local)
+
+    def recent(self, events: list[KernelEvent]) -> int:
+        count = 0
+        for event in events:
+            if event.time is None:
+                continue
+            since = self.aware_since if event.time.tzinfo else self.naive_since
+            if since is not None and event.time >= since:
+                count += 1
+        return count
 
 
 def _trails(context: Context, events: list[KernelEvent]) -> list[_Trail]:
@@ -133,8 +189,9 @@ def _member(context: Context, disk: Disk) -> tuple[Pool, Vdev] | None:
     return None
 
 
-def _finding(context: Context, trail: _Trail, under_voltage: int) -> Finding:
+def _finding(context: Context, trail: _Trail, under_voltage: int, window: _Window | None) -> Finding:
     disk = trail.disk
+    recent = window.recent(trail.events) if window else None
     resets = trail.count(*_RESETS)
     disconnects = trail.count(KernelEventKind.USB_DISCONNECT)
     aborted = trail.count(KernelEventKind.UAS_ABORT)
@@ -157,6 +214,8 @@ def _finding(context: Context, trail: _Trail, under_voltage: int) -> Finding:
         said.append(f"failed {_times(failed, 'command')}")
     if io_errors:
         said.append(f"logged {_times(io_errors, 'I/O error')}")
+    if recent is not None and said:  # a live log: how much of it is recent
+        said[-1] += " in the last hour" if recent == len(trail.events) else f" since boot ({_recent(recent)})"
     if under_voltage and link:
         said.append(f"under-voltage was reported {_times(under_voltage)}")
     summary = f"{_who(trail)} {_and(said)}"
@@ -186,8 +245,9 @@ def _finding(context: Context, trail: _Trail, under_voltage: int) -> Finding:
             ),
             Action(command=commands.scrub(pool_name), why="Read every block back to prove the data."),
         )
+    quiet = recent == 0 and not erring  # live, and nothing in the last hour: worth knowing, no alarm
     return Finding(
-        severity=Severity.CRITICAL if erring else Severity.WARNING,
+        severity=Severity.CRITICAL if erring else Severity.INFO if quiet else Severity.WARNING,
         code="kernel-link-resets" if link else "kernel-io-errors",
         summary=summary,
         detail=" ".join(detail),
@@ -267,6 +327,10 @@ def _evidence(events: list[KernelEvent]) -> tuple[str, ...]:
     if len(events) > _EVIDENCE:
         lines.insert(_EVIDENCE - 1, f"… {len(events) - _EVIDENCE} more")
     return tuple(lines)
+
+
+def _recent(count: int) -> str:
+    return "none in the last hour" if count == 0 else f"{count} of these in the last hour"
 
 
 def _times(count: int, noun: str = "time") -> str:
