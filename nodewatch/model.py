@@ -207,10 +207,17 @@ class ByIdLink:
     name: str  # the name under /dev/disk/by-id/, e.g. ata-WDC_WD40EFZX-68AWUN0_WD-WX62D229KY5H
     kind: str  # its prefix: ata, wwn, usb, nvme, nvme-eui, mmc, scsi, virtio, dm, md, …
     positional: bool = False  # usb-…-0:N names that follow the bay, not the drive
+    # Other devices claiming the same name (two bridges reporting one serial): udev points
+    # the link at one of them, not always the same one, so it names no device for sure.
+    shared_with: tuple[str, ...] = ()
 
     @property
     def path(self) -> str:
         return f"/dev/disk/by-id/{self.name}"
+
+    @property
+    def shared(self) -> bool:
+        return bool(self.shared_with)
 
 
 # By-id kinds in the order a human should use them: the drive's own identity first.
@@ -219,9 +226,10 @@ _LINK_KIND_ORDER = ("ata", "nvme", "wwn", "scsi", "usb", "virtio", "mmc")
 
 def preferred_link(links: tuple[ByIdLink, ...]) -> ByIdLink | None:
     """Given a disk's or a partition's by-id links, return the one to type: names that follow
-    the drive before those that follow the bay, then by kind (ata, nvme, wwn, …), then by name."""
+    the drive before those that follow the bay, then by kind (ata, nvme, wwn, …), then by name.
+    A name another device claims as well is never one to type: None when only such are left."""
     ranked = sorted(
-        links,
+        (link for link in links if not link.shared),
         key=lambda link: (
             link.positional,
             _LINK_KIND_ORDER.index(link.kind) if link.kind in _LINK_KIND_ORDER else len(_LINK_KIND_ORDER),

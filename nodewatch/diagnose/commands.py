@@ -26,13 +26,16 @@ def set_path_and_online(pool: str, guid: int | str, path: str) -> str:
     return both(zpool("set", f"path={path}", pool, guid), zpool("online", pool, guid))
 
 
-def export_import(pool: str, search_dir: str | None = "/dev/disk/by-id") -> str:
+def export_import(pool: str, search_dir: str | tuple[str, ...] | None = "/dev/disk/by-id") -> str:
     # Import scans search_dir, finds the member by its label and records the
     # path it found: works on every OpenZFS version, but the pool must be unused.
     # None: the platform's default search (FreeBSD /dev with GEOM labels, illumos /dev/dsk).
+    # Several: each `-d` a directory or one device (zpool-import(8) "-d dir|device"), e.g.
+    # every member's own path where a by-id scan would miss one (two bridges, one serial).
     if search_dir is None:
         return both(zpool("export", pool), zpool("import", pool))
-    return both(zpool("export", pool), zpool("import", "-d", search_dir, pool))
+    dirs = (search_dir,) if isinstance(search_dir, str) else search_dir
+    return both(zpool("export", pool), zpool("import", *(arg for d in dirs for arg in ("-d", d)), pool))
 
 
 def import_pool(pool: str, search_dir: str | None, *options: str) -> str:

@@ -16,6 +16,7 @@ from nodewatch.diagnose.compare import by_key
 from nodewatch.diagnose.platform import Platform, platform_of
 from nodewatch.model import (
     CLASS_GROUPS,
+    ByIdLink,
     Disk,
     Finding,
     FindingKey,
@@ -40,9 +41,22 @@ class Location:
     partition: Partition | None = None
 
     def best_path(self) -> str:
-        """The by-id path a human should type, falling back to the devnode."""
-        preferred = preferred_link(self.partition.by_id if self.partition else self.disk.by_id)
-        return preferred.path if preferred else (self.partition or self.disk).devnode
+        """The path a human should type: its by-id name; where other devices claim every by-id
+        name it has (bridges reporting one serial), its partition UUID (a partition) or its
+        port (a whole disk); the devnode last. Never a name that may lead to another device."""
+        # A file system on the whole disk (no partition table) goes by the disk's names.
+        part = self.partition if self.partition and self.partition.devnode != self.disk.devnode else None
+        preferred = preferred_link(part.by_id if part else self.disk.by_id)
+        if preferred:
+            return preferred.path
+        if part:
+            return part.by_partuuid or part.devnode
+        return self.disk.by_path[0] if self.disk.by_path else self.disk.devnode
+
+    @property
+    def shared_names(self) -> tuple[ByIdLink, ...]:
+        """Its by-id names that other devices claim as well."""
+        return tuple(link for link in (self.partition or self.disk).by_id if link.shared)
 
 
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
@@ -58,6 +72,8 @@ class Context:
     # (diagnose/threshold.py) keeps a level raised while the value is within its clear margin.
     standing: Mapping[FindingKey, Severity] = field(default_factory=dict)
     by_path: dict[str, Location] = field(default_factory=dict)
+    # Paths several devices claim (one by-id name for two bridges reporting one serial): all of them.
+    claimed_by_several: dict[str, list[Location]] = field(default_factory=dict)
     by_label_guid: dict[Guid, Location] = field(default_factory=dict)
     by_partuuid: dict[str, Location] = field(default_factory=dict)
     # Answers computed once per diagnosis (unused disks, disks in pools), by name.
@@ -90,9 +106,11 @@ class Context:
         return context
 
     def _index(self, where: Location, devnode: str, by_id: list[str], others: tuple[str, ...]) -> None:
-        for path in (devnode, *by_id, *others):
-            if path:
-                self.by_path[_absolute(path)] = where
+        for path in (_absolute(p) for p in (devnode, *by_id, *others) if p):
+            earlier = self.by_path.get(path)
+            if earlier is not None and earlier.disk.devnode != where.disk.devnode:
+                self.claimed_by_several.setdefault(path, [earlier]).append(where)
+            self.by_path[path] = where
 
     # ── questions rules ask ────────────────────────────────────────────────
 
@@ -113,9 +131,25 @@ class Context:
     def locate(self, vdev: Vdev) -> Location | None:
         """Return where the device a vdev names is on this node now, if it exists."""
         for candidate in _candidate_paths(vdev):
+            claimants = self.claimed_by_several.get(candidate)
+            if claimants:
+                # Which claimant the link leads to now is not known: the one carrying this
+                # vdev's label is the member; without a label to tell, none is.
+                labelled = [
+                    where
+                    for where in claimants
+                    if where.partition and where.partition.zfs and where.partition.zfs.vdev_guid == vdev.guid
+                ]
+                if vdev.guid is not None and len(labelled) == 1:
+                    return labelled[0]
+                continue
             if candidate in self.by_path:
                 return self.by_path[candidate]
         return None
+
+    def is_claimed_by_several(self, path: str) -> bool:
+        """True when more than one device on the node claims this path (a shared by-id name)."""
+        return _absolute(path) in self.claimed_by_several
 
     def zfs_version(self) -> tuple[int, int, int] | None:
         version = self.snapshot.zfs_version

@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 from nodewatch.diagnose.context import Context, Location
-from nodewatch.model import Disk, Vdev
+from nodewatch.diagnose.topology import placements
+from nodewatch.model import Disk, Pool, Vdev, VdevType
 from nodewatch.parse.by_id_listing import SOURCE as BY_ID_LISTING
 
 
@@ -138,3 +139,60 @@ def _normalise_model(model: str) -> str:
 
 def _holds_any_zfs_label(disk: Disk) -> bool:
     return any(partition.zfs for partition in disk.partitions)
+
+
+BY_ID_DIR = "/dev/disk/by-id"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSearch:
+    """Where `zpool import` must look to find every member of a pool where it is now."""
+
+    search: tuple[str, ...]  # the -d arguments: /dev/disk/by-id, or each member's own path
+    why: str | None = None  # why not a scan of /dev/disk/by-id (None: that scan finds them all)
+
+
+def member_locations(context: Context, pool: Pool) -> list[tuple[Vdev, Location | None]]:
+    """Every member an import needs (not spares or cache devices, which it does not need),
+    with where it is now: at its own path, or found elsewhere by its label or PARTUUID."""
+    out: list[tuple[Vdev, Location | None]] = []
+    for placement in placements(pool):
+        if placement.group in (VdevType.SPARES, VdevType.CACHE):
+            continue
+        leaf = placement.leaf
+        where = None if leaf.not_present else context.locate(leaf)
+        if where is None:
+            match = find_member(context, leaf)
+            if match and match.strength >= Strength.PARTUUID:
+                where = match.location
+        out.append((leaf, where))
+    return out
+
+
+def import_search(context: Context, pool: Pool) -> ImportSearch:
+    """The `-d` arguments of an import that finds every member of pool that is on this node.
+
+    A scan of /dev/disk/by-id finds a member only through a name that leads to it. Where all
+    of a member's by-id names are claimed by another device as well, the link leads to one of
+    them: the scan finds one and misses the other (the lab's shared-serial scenario). Then
+    each member's own path is given instead: its own by-id name, else its partition UUID.
+    """
+    located = [where for _leaf, where in member_locations(context, pool) if where is not None]
+    claimed = [where for where in located if where.shared_names and not _has_own_by_id(where)]
+    if not claimed:
+        return ImportSearch((BY_ID_DIR,))
+    names = sorted({link.name for where in claimed for link in where.shared_names})
+    devices = sorted(
+        {(where.partition or where.disk).devnode for where in claimed}
+        | {other for where in claimed for link in where.shared_names for other in link.shared_with}
+    )
+    why = (
+        f"a scan of {BY_ID_DIR} would miss a member: {', '.join(devices)} claim the same by-id"
+        f" name{'s' if len(names) > 1 else ''} ({', '.join(names)}), whose link leads to only one"
+        " of them, so each member is named by its own path"
+    )
+    return ImportSearch(tuple(dict.fromkeys(where.best_path() for where in located)), why)
+
+
+def _has_own_by_id(where: Location) -> bool:
+    return where.best_path().startswith(BY_ID_DIR + "/")

@@ -21,9 +21,10 @@ from typing import cast
 
 from nodewatch.diagnose import commands
 from nodewatch.diagnose.context import Context, Location
-from nodewatch.diagnose.topology import Placement, member_id
+from nodewatch.diagnose.matching import Strength, find_member
+from nodewatch.diagnose.topology import Placement, member_id, placements
 from nodewatch.known_hardware import smr_warning
-from nodewatch.model import Action, Disk, Pool, Transport
+from nodewatch.model import FAULTED, REMOVED, UNAVAIL, Action, Disk, Pool, Transport
 from nodewatch.parse.by_id_listing import SOURCE as BY_ID_LISTING
 
 # Kernel names of block devices that are not whole physical disks.
@@ -114,7 +115,7 @@ def unused_disks(context: Context) -> list[Candidate]:
             )
         positional = bool(preferred and preferred.positional)
         rank = (int(bool(smr)), int(disk.transport is Transport.USB), int(positional))
-        path = preferred.path if preferred else disk.devnode
+        path = Location(disk).best_path()
         found.append(Candidate(disk, path, tuple(caveats), rank))
     found.sort(key=lambda candidate: (candidate.rank, candidate.path))
     context.memo["unused-disks"] = found
@@ -122,8 +123,26 @@ def unused_disks(context: Context) -> list[Candidate]:
 
 
 def candidates(context: Context, pool: Pool, placement: Placement) -> list[Candidate]:
-    """Return the disks that could replace placement.leaf, best first."""
-    del pool
+    """Return the disks that could replace placement.leaf, best first.
+
+    A disk is offered to one member only: two members gone (in one pool or two) never both
+    get the same new disk, so no two actions of a report point two members at one path.
+    The members that need one share the disks in turns, in pool order (_shares).
+    """
+    fitting = _fitting(context, placement)
+    shares = _shares(context)
+    key = (pool.name, member_id(placement.leaf))
+    if key not in shares:  # a member the turns did not foresee: what nobody else was given
+        taken = {devnode for given in shares.values() for devnode in given}
+        shares[key] = tuple(c.disk.devnode for c in fitting if c.disk.devnode not in taken)[:OFFERED]
+    mine = shares[key]
+    return [candidate for candidate in fitting if candidate.disk.devnode in mine]
+
+
+OFFERED = 3  # replace actions a member is offered at most
+
+
+def _fitting(context: Context, placement: Placement) -> list[Candidate]:
     minimum = _smallest_sibling_size(context, placement)
     out = []
     for candidate in unused_disks(context):
@@ -137,6 +156,40 @@ def candidates(context: Context, pool: Pool, placement: Placement) -> list[Candi
         else:
             out.append(candidate)
     return out
+
+
+def _shares(context: Context) -> dict[tuple[str, int | str], tuple[str, ...]]:
+    """Which unused disks each member that may need one is offered, computed once: members
+    missing or faulted whose own disk is not here, in pool order, each taking its best
+    fitting disk not yet taken, in turns."""
+    cached = context.memo.get("replacement-shares")
+    if cached is not None:
+        return cast(dict[tuple[str, int | str], tuple[str, ...]], cached)
+    needy = [
+        ((pool.name, member_id(placement.leaf)), _fitting(context, placement))
+        for pool in context.snapshot.pools
+        for placement in placements(pool)
+        if _may_need_a_disk(context, placement)
+    ]
+    shares: dict[tuple[str, int | str], list[str]] = {key: [] for key, _fitting_disks in needy}
+    taken: set[str] = set()
+    for _turn in range(OFFERED):
+        for key, fitting in needy:
+            best = next((c.disk.devnode for c in fitting if c.disk.devnode not in taken), None)
+            if best is not None:
+                shares[key].append(best)
+                taken.add(best)
+    found = {key: tuple(devnodes) for key, devnodes in shares.items()}
+    context.memo["replacement-shares"] = found
+    return found
+
+
+def _may_need_a_disk(context: Context, placement: Placement) -> bool:
+    leaf = placement.leaf
+    if not (leaf.not_present or leaf.state in (UNAVAIL, REMOVED, FAULTED)):
+        return False
+    match = find_member(context, leaf) if context.has_inventory else None
+    return match is None or match.strength < Strength.PARTUUID
 
 
 def listing_only(context: Context) -> bool:

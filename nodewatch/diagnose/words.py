@@ -10,7 +10,14 @@ from __future__ import annotations
 import re
 
 from nodewatch.model import Disk, DiskRef, KnownMember, Vdev
-from nodewatch.words.disks import TRANSPORTS, describe, recorded_as, siblings_differ, why_renamed
+from nodewatch.words.disks import (
+    TRANSPORTS,
+    describe,
+    recorded_as,
+    shared_name,
+    siblings_differ,
+    why_renamed,
+)
 
 __all__ = [
     "describe",
@@ -19,6 +26,7 @@ __all__ = [
     "last_seen",
     "member_ref",
     "recorded_as",
+    "shared_name",
     "siblings_differ",
     "why_renamed",
 ]

@@ -7,10 +7,11 @@ everyone else reads the Inventory. Pure: no I/O.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nodewatch import known_hardware
 from nodewatch.model import (
@@ -68,6 +69,7 @@ from nodewatch.parse.udev_record import (
     UdevDevice,
     decode_udev,
 )
+from nodewatch.words.disks import shared_name
 
 ZFS_MEMBER = "zfs_member"
 # Block devices that are not physical disks: loops, RAM disks, optical drives.
@@ -127,6 +129,8 @@ class DiskRecords:
     disks: tuple[_DiskRecord, ...]
     problems: tuple[str, ...]
     shared_bridge_serials: dict[str, tuple[str, ...]]
+    # by-id names claimed by more than one device (disk or partition): name → their devnodes
+    shared_links: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def smart_targets(self) -> tuple[SmartTarget, ...]:
         return tuple(
@@ -173,7 +177,12 @@ def sort_records(records: UdevDump | Iterable[UdevDevice], problems: Iterable[st
         )
         for record in sorted(disks, key=lambda disk: natural_key(disk.devnode or ""))
     )
-    return DiskRecords(sorted_disks, tuple(found_problems), _shared_bridge_serials(disks))
+    return DiskRecords(
+        sorted_disks,
+        tuple(found_problems),
+        _shared_bridge_serials(disks),
+        _shared_links([*disks, *partitions]),
+    )
 
 
 def build_inventory(
@@ -188,10 +197,7 @@ def build_inventory(
     if not isinstance(records, DiskRecords):
         records = sort_records(records, problems)
     smart = smart_by_devnode or {}
-    built = [
-        _disk(disk, smart.get(disk.record.devnode or ""), records.shared_bridge_serials)
-        for disk in records.disks
-    ]
+    built = [_disk(disk, smart.get(disk.record.devnode or ""), records) for disk in records.disks]
     return Inventory(disks=tuple(built), source=source, problems=records.problems)
 
 
@@ -247,8 +253,23 @@ def _shared_bridge_serials(disks: list[UdevDevice]) -> dict[str, tuple[str, ...]
     return {serial: tuple(nodes) for serial, nodes in owners.items() if len(nodes) > 1}
 
 
-def _disk(sorted_record: _DiskRecord, smart: SmartInfo | None, shared: dict[str, tuple[str, ...]]) -> Disk:
+def _shared_links(devices: list[UdevDevice]) -> dict[str, tuple[str, ...]]:
+    """The by-id names more than one device claims. Two bridges reporting one serial (or two
+    drives with one ID_SERIAL) make udev build the same name for both; each device's record
+    still lists it, while the link itself points at one claimant, not always the same one
+    (/run/udev/links/ holds the claimants). The one place this is decided."""
+    claimants: dict[str, set[str]] = {}
+    for device in devices:
+        for name in _by_id_names(device):
+            claimants.setdefault(name, set()).add(device.devnode or "?")
+    return {
+        name: tuple(sorted(nodes, key=natural_key)) for name, nodes in claimants.items() if len(nodes) > 1
+    }
+
+
+def _disk(sorted_record: _DiskRecord, smart: SmartInfo | None, records: DiskRecords) -> Disk:
     record, transport, usb_parent = sorted_record.record, sorted_record.transport, sorted_record.usb_parent
+    shared = records.shared_bridge_serials
     partition_records = sorted_record.partitions
     drive_serial = smart.serial if smart and smart.serial else None
     model, vendor, serial = _identity(record, transport)
@@ -268,10 +289,10 @@ def _disk(sorted_record: _DiskRecord, smart: SmartInfo | None, shared: dict[str,
         warnings.append(f"WWN {wwn} is the bridge's: {known_hardware.BOGUS_BRIDGE_WWNS[wwn.lower()]}")
         wwn = None
     model, serial, wwn = drive_identity(model, serial, wwn, smart)
-    links = _links(record, bridge)
-    partitions = [_partition(part, bridge) for part in partition_records]
+    links = _links(record, bridge, records.shared_links)
+    partitions = [_partition(part, bridge, records.shared_links) for part in partition_records]
     if not partitions and record.get(ID_FS_TYPE):
-        partitions.append(_partition(record, bridge, whole_disk=True))
+        partitions.append(_partition(record, bridge, records.shared_links, whole_disk=True))
     partitions.sort(key=lambda part: (part.number is None, part.number or 0, part.devnode))
     warnings.extend(_warnings(model, bridge, links))
     return Disk(
@@ -321,9 +342,25 @@ def _identity(record: UdevDevice, transport: Transport) -> tuple[str | None, str
     return model, vendor, serial
 
 
-def _links(record: UdevDevice, bridge: UsbBridge | None) -> tuple[ByIdLink, ...]:
+def _links(
+    record: UdevDevice, bridge: UsbBridge | None, shared: Mapping[str, tuple[str, ...]]
+) -> tuple[ByIdLink, ...]:
     bay_named = bool(bridge and (bridge.bogus_serial_reason or bridge.serial_is_drives is False))
-    return by_id_names.links(_by_id_names(record), bay_named=bay_named)
+    own = record.devnode or "?"
+    out = []
+    for link in by_id_names.links(_by_id_names(record), bay_named=bay_named):
+        # A partition's name is as good as its disk's: once the other disk is partitioned too
+        # (a replace does that), X-part1 has two claimants as X has.
+        disk_name_of_link = by_id_names.split_partition(link.name)[0]
+        claimants = shared.get(link.name) or shared.get(disk_name_of_link, ())
+        others = tuple(node for node in claimants if _disk_of(node) != _disk_of(own))
+        out.append(dataclasses.replace(link, shared_with=others) if others else link)
+    return tuple(out)
+
+
+def _disk_of(devnode: str) -> str:
+    """/dev/sdc1 → sdc: the disk a devnode is on."""
+    return disk_name(devnode.rsplit("/", 1)[-1])
 
 
 def _by_id_names(record: UdevDevice) -> tuple[str, ...]:
@@ -332,7 +369,13 @@ def _by_id_names(record: UdevDevice) -> tuple[str, ...]:
     )
 
 
-def _partition(record: UdevDevice, bridge: UsbBridge | None, *, whole_disk: bool = False) -> Partition:
+def _partition(
+    record: UdevDevice,
+    bridge: UsbBridge | None,
+    shared: Mapping[str, tuple[str, ...]],
+    *,
+    whole_disk: bool = False,
+) -> Partition:
     number = record.get(PARTN) or record.get(ID_PART_ENTRY_NUMBER)
     size = _sectors(record.sysattrs.get(ATTR_SIZE)) or (
         None if whole_disk else _sectors(record.get(ID_PART_ENTRY_SIZE))
@@ -349,7 +392,7 @@ def _partition(record: UdevDevice, bridge: UsbBridge | None, *, whole_disk: bool
         fs_label=decode_udev(label) if label else record.get(ID_FS_LABEL),
         fs_uuid=record.get(ID_FS_UUID),
         partuuid=partuuid,
-        by_id=() if whole_disk else _links(record, bridge),
+        by_id=() if whole_disk else _links(record, bridge, shared),
         by_partuuid=None if whole_disk else by_partuuid,
         mountpoints=record.mountpoints,
         zfs=_zfs_member(record) if fs_type == ZFS_MEMBER else None,
@@ -386,6 +429,9 @@ def _warnings(model: str | None, bridge: UsbBridge | None, links: tuple[ByIdLink
             f"The USB bridge hides the drive's serial ({bridge.bogus_serial_reason}); its by-id"
             " name cannot tell drives apart: use /dev/disk/by-partuuid/ names for pools"
         )
+    shared = next((link for link in links if link.shared), None)
+    if shared:
+        out.append(f"{shared_name(shared)}.")
     positional = [link.name for link in links if link.positional]
     if positional:
         out.append(

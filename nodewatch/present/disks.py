@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from nodewatch.model import Disk, Inventory, InventorySource, Partition
+from nodewatch.model import ByIdLink, Disk, Inventory, InventorySource, Partition
 from nodewatch.present.terminal import safe
 from nodewatch.words.disks import (
     TRANSPORTS,
@@ -23,6 +23,13 @@ from nodewatch.words.disks import (
 from nodewatch.words.sizes import decimal_size
 
 POSITIONAL = "(names the bay, not the drive)"
+
+
+def by_id_text(link: ByIdLink) -> str:
+    """A by-id name as a list shows it, marked when it names a bay or other devices claim it too."""
+    if link.shared:
+        return f"{link.name}  (claimed by {', '.join(link.shared_with)} too: never used in commands)"
+    return f"{link.name}  {POSITIONAL}" if link.positional else link.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +86,7 @@ def disk_text(disk: Disk, *, smart_expected: bool = True) -> DiskText:
     known_flags = [f"{name} {'yes' if value else 'no'}" for name, value in flags if value is not None]
     if known_flags:
         facts.append(Fact("", ", ".join(known_flags)))
-    facts += [
-        Fact("by-id", f"{link.name}  {POSITIONAL}" if link.positional else link.name) for link in disk.by_id
-    ]
+    facts += [Fact("by-id", by_id_text(link)) for link in disk.by_id]
     facts += [Fact("by-path", path.rsplit("/", 1)[-1]) for path in disk.by_path]
     why = naming_explanation(disk)
     if why:
@@ -120,7 +125,7 @@ def partition_text(partition: Partition, *, whole_disk: bool = False) -> Partiti
         )
     if partition.partuuid:
         facts.append(Fact("partuuid", partition.partuuid))
-    facts += [Fact("by-id", link.name) for link in partition.by_id]
+    facts += [Fact("by-id", by_id_text(link) if link.shared else link.name) for link in partition.by_id]
     if partition.mountpoints:
         facts.append(Fact("", f"mounted on {', '.join(partition.mountpoints)}"))
     return PartitionText(

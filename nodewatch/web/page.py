@@ -27,7 +27,7 @@ from nodewatch.model import (
     Vdev,
     VdevType,
 )
-from nodewatch.present.disks import POSITIONAL, inventory_summary, smart_expected
+from nodewatch.present.disks import by_id_text, inventory_summary, smart_expected
 from nodewatch.present.envelope import envelope, report_document
 from nodewatch.present.findings import LAST_RESORT, FindingText, finding_text, needs_attention
 from nodewatch.present.pools import Tone, describe_scan, space_words, state_tone
@@ -352,9 +352,7 @@ def _disk(disk: Disk, snapshot: Snapshot) -> DiskView:
         smart_line=safe(smart_words(smart)) if smart is not None or expected else "",
         why_named=safe(why) if why else None,
         warnings=tuple(safe(warning) for warning in disk.warnings),
-        by_id=tuple(
-            safe(f"{link.name}  {POSITIONAL}" if link.positional else link.name) for link in disk.by_id
-        ),
+        by_id=tuple(safe(by_id_text(link)) for link in disk.by_id),
         by_id_preferred=safe(preferred.name) if preferred else None,
     )
 

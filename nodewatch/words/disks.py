@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nodewatch.model import Disk, SmartInfo, Transport, UsbBridge, Vdev
+from nodewatch.model import ByIdLink, Disk, SmartInfo, Transport, UsbBridge, Vdev
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +78,20 @@ def naming_explanation(disk: Disk, *, mention_wwn: bool = True, name_bridge: boo
     if mention_wwn and "wwn" not in kinds:
         text += ", and no wwn- link exists because the bridge does not pass the drive's WWN through"
     return text
+
+
+def shared_name(link: ByIdLink) -> str:
+    """Why a by-id name that several devices claim is not one to type (empty if it is not shared)."""
+    if not link.shared:
+        return ""
+    others = " and ".join(link.shared_with)
+    return (
+        f"{link.name} is claimed by {others} as well: udev builds the same name for devices that report"
+        " the same serial (cheap USB bridges often do) and points the link at one of them, not always the"
+        " same one, nor the disk's and its partition's at the same disk. nodewatch never puts it in a"
+        " command: a /dev/disk/by-partuuid/ name (one partition) or /dev/disk/by-path/ name (one port)"
+        " tells them apart"
+    )
 
 
 def why_renamed(disk: Disk, old_path: str | None) -> str:

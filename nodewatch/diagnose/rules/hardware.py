@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context
+from nodewatch.diagnose.matching import import_search
 from nodewatch.diagnose.topology import placements
 from nodewatch.known_hardware import smr_warning
 from nodewatch.model import Action, Finding, Severity, VdevType
@@ -75,6 +76,7 @@ def check(context: Context) -> Iterator[Finding]:
                     ),
                 )
         if unstable:
+            search = import_search(context, pool)
             yield Finding(
                 severity=Severity.WARNING,
                 code="unstable-device-path",
@@ -86,8 +88,10 @@ def check(context: Context) -> Iterator[Finding]:
                 pool=pool.name,
                 actions=(
                     Action(
-                        command=commands.export_import(pool.name),
-                        why="Re-import so ZFS records stable /dev/disk/by-id paths.",
+                        command=commands.export_import(pool.name, search.search),
+                        why="Re-import so ZFS records stable /dev/disk/by-id paths."
+                        if search.why is None
+                        else f"Re-import so ZFS records stable paths: {search.why}.",
                         check_first="nothing uses the pool while it is exported (not the root pool)",
                     ),
                 ),

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context, Location
-from nodewatch.diagnose.matching import Match, Strength
+from nodewatch.diagnose.matching import Match, Strength, import_search
 from nodewatch.diagnose.risk import redundancy_words, severity_for
 from nodewatch.diagnose.topology import Placement, member_id
-from nodewatch.model import Action, Finding, Pool
+from nodewatch.model import HEALTHY_STATES, Action, Finding, Pool
 from nodewatch.parse.by_id_listing import SOURCE as BY_ID_LISTING
 
 
@@ -54,12 +54,18 @@ def present_elsewhere(
             f"ZFS's own advice ({pool.action.strip()!r}) is the wrong move here: `zpool replace` onto"
             ' the same disk is refused ("is part of active pool"), and forcing it costs a full resilver.'
         )
-    positional = any(link.positional for link in where.partition.by_id) if where.partition else False
-    if positional:
+    named_by = (
+        next((link for link in where.partition.by_id if link.path == new_path), None)
+        if where.partition
+        else None
+    )
+    if named_by and named_by.positional:
         detail.append(
-            f"{new_path.rsplit('/', 1)[-1]} names the USB bay, not the drive: if disks are moved between"
+            f"{named_by.name} names the USB bay, not the drive: if disks are moved between"
             " bays the names swap. /dev/disk/by-partuuid/ names follow the partition instead."
         )
+    if where.shared_names:
+        detail.append(f"{words.shared_name(where.shared_names[0])}; here it is {new_path}.")
     return Finding(
         severity=severity_for(placement),
         code="member-present-elsewhere",
@@ -119,29 +125,62 @@ def _repath_actions(
         )
     else:
         export_check = "Nothing may use the pool while it is exported; export refuses a busy pool."
+    search = import_search(context, pool)
     export_import = Action(
-        command=commands.export_import(pool.name),
-        why="Re-import: ZFS scans /dev/disk/by-id, finds the member by its label and records the path"
-        " it found. Works on every OpenZFS version.",
+        command=commands.export_import(pool.name, search.search),
+        why=(
+            "Re-import: ZFS scans /dev/disk/by-id, finds the member by its label and records the path"
+            " it found. Works on every OpenZFS version."
+            if search.why is None
+            else f"Re-import from each member's own device: {search.why}. ZFS checks each label and"
+            " records these paths. Works on every OpenZFS version."
+        ),
         check_first="; ".join(c for c in (label_check, export_check) if c),
     )
-    last_resort = Action(
-        command=commands.labelclear_then_replace(
-            pool.name,
-            guid,
-            new_path,
-            Location(where.disk).best_path(),
-        ),
-        why="Last resort, only if both of the above fail: wipes this disk's label and rebuilds it"
+    last_resort = _labelclear_last_resort(context, pool, guid, where, match)
+    safe_first = (
+        [set_path, export_import]
+        if vdev_properties
+        else [export_import, set_path]
+        if vdev_properties is None  # version unknown: the fix that works everywhere first
+        else [export_import]
+    )
+    return [*safe_first, last_resort] if last_resort else safe_first
+
+
+def _labelclear_last_resort(
+    context: Context, pool: Pool, guid: int | str, where: Location, match: Match
+) -> Action | None:
+    """Wipe the label and rebuild, offered only where it cannot hit the wrong disk: the
+    inventory shows this very member's label on the partition, no member that is in use
+    carries that guid, and the path names this partition alone (never a by-id name that
+    another device claims: the link may lead to a live member)."""
+    partition = where.partition
+    label = partition.zfs if partition else None
+    if match.strength is not Strength.LABEL or partition is None or label is None:
+        return None
+    if label.vdev_guid != guid or (pool.guid is not None and label.pool_guid not in (None, pool.guid)):
+        return None
+    live = [
+        leaf
+        for each in context.snapshot.pools
+        for leaf in each.leaves()
+        if leaf.guid == guid and not leaf.not_present and leaf.state in HEALTHY_STATES
+    ]
+    path, disk_path = where.best_path(), Location(where.disk).best_path()
+    if live or context.is_claimed_by_several(path) or context.is_claimed_by_several(disk_path):
+        return None
+    return Action(
+        command=commands.labelclear_then_replace(pool.name, guid, path, disk_path),
+        why="Last resort, only if the above fail: wipes this disk's label and rebuilds it"
         " completely from the other members (a full resilver, hours on a large disk).",
-        check_first=f"{_redundancy_after(pool)}; the commands above really failed",
+        check_first=(
+            f"`zdb -l {path}` shows pool {pool.name!r} and guid {guid}, this missing member's own"
+            f" (never clear the label of a member that is ONLINE); {_redundancy_after(pool)};"
+            " the commands above really failed"
+        ),
         destructive=True,
     )
-    if vdev_properties:
-        return [set_path, export_import, last_resort]
-    if vdev_properties is None:  # version unknown: the fix that works everywhere first
-        return [export_import, set_path, last_resort]
-    return [export_import, last_resort]
 
 
 def _redundancy_after(pool: Pool) -> str:
