@@ -384,12 +384,14 @@ class Inventory:
 class ProbeOutcome(enum.StrEnum):
     OK = "ok"
     NO_DATA = "no_data"  # the thing is not there (no ZFS, no smartctl): not an error
-    FAILED = "failed"  # it is there but failed: timeout, permission, garbage, module not loaded
+    # It is there but failed: timeout, permission, garbage, module not loaded. Written "error",
+    # the word JSON schema 1 gave it (docs/json.md); `error_kind` says which failure.
+    FAILED = "error"
 
     @classmethod
     def _missing_(cls, value: object) -> ProbeOutcome | None:
-        # Snapshots written before the probe contract (#9) said "error" for FAILED.
-        return cls.FAILED if value == "error" else None
+        # Snapshots written by the builds of 2026-12-04 (bad85f1 up to the fix) said "failed".
+        return cls.FAILED if value == "failed" else None
 
 
 class ProbeErrorKind(enum.StrEnum):

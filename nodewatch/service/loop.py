@@ -465,7 +465,9 @@ class Service:
         age = (datetime.now(UTC) - report.snapshot.collected_at).total_seconds()
         if age > STALE_AFTER_PASSES * float(self.config.service.collect_interval_seconds):
             return True
-        return any(p.name == "zpool" and p.outcome.value == "failed" for p in report.snapshot.probes)
+        return any(
+            p.name == "zpool" and p.outcome is model.ProbeOutcome.FAILED for p in report.snapshot.probes
+        )
 
 
 def merge(current: model.Snapshot, fresh: model.Snapshot, lane: str) -> model.Snapshot:

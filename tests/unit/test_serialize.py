@@ -125,3 +125,25 @@ def test_decode_fills_in_defaults_and_converts_integers_to_floats():
 def test_a_plain_string_where_a_str_enum_is_declared_encodes_as_itself():
     inventory = model.Inventory(disks=(), source="udev-db")  # type: ignore[arg-type]
     assert serialize.to_data(inventory)["source"] == "udev-db"
+
+
+def test_a_failed_probe_is_written_error_as_schema_1_said_and_the_interim_failed_still_loads():
+    """docs/json.md: `outcome` keeps schema 1's words (ok, no_data, error); the typed failure is
+    the added `error_kind`. The report document is what both `diagnose --json` and the web API's
+    `/api/v1/status` send."""
+    from nodewatch.diagnose import diagnose
+    from nodewatch.present.envelope import report_document
+
+    failed = model.ProbeResult(
+        "zpool",
+        model.ProbeOutcome.FAILED,
+        "zpool status timed out after 20 s",
+        error_kind=model.ProbeErrorKind.TIMED_OUT,
+    )
+    snapshot = model.Snapshot("pi", datetime(2026, 11, 23, tzinfo=UTC), probes=(failed,))
+    document = report_document(diagnose(snapshot))
+    assert document["schema"] == 1
+    assert document["probes"][0]["outcome"] == "error"
+    assert document["probes"][0]["error_kind"] == "timed_out"
+    interim = {**serialize.to_data(failed), "outcome": "failed"}  # builds of 2026-12-04 wrote this
+    assert serialize.from_data(model.ProbeResult, interim) == failed
