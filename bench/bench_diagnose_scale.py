@@ -13,17 +13,19 @@ inventory is an `ls -l /dev/disk/by-id` listing of 240 disks in the form of
 tests/fixtures/by-id/lab-vm-disk-zoo.txt: 200 partitioned, 40 blank (so every
 missing member has candidates to rank).
 
-Run: python3 bench/bench_diagnose_scale.py [RUNS]   (minimum of RUNS runs, default 5)
+Run: python3 bench/bench_diagnose_scale.py [RUNS]
+(the fastest of RUNS runs in CPU time, bench/timing.py; default 5)
 """
 
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from timing import best
 
 from nodewatch.diagnose import diagnose
 from nodewatch.parse.by_id_listing import parse_by_id_listing
@@ -89,15 +91,6 @@ def make_listing() -> str:
     return "\n".join(lines) + "\n"
 
 
-def best_of(runs: int, work: Callable[[], object]) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def measure(tops: int, runs: int) -> float:
     status, listing = make_status(tops), make_listing()
     assert len(parse_by_id_listing(listing).disks) == INVENTORY
@@ -105,8 +98,9 @@ def measure(tops: int, runs: int) -> float:
     missing = sum(1 for leaf in snapshot.pools[0].leaves() if leaf.state == "UNAVAIL")
     report = diagnose(snapshot)
     assert sum(1 for f in report.findings if f.code == "member-missing") == missing
-    parse = best_of(runs, lambda: parse_zpool_status(status, source="bench"))
-    judge = best_of(runs, lambda: diagnose(snapshot))
+    parse, judge = best(
+        [lambda: parse_zpool_status(status, source="bench"), lambda: diagnose(snapshot)], runs
+    )
     ratio = judge / parse
     print(
         f"{tops * WIDTH:>6} leaves, {missing:>5} missing, {INVENTORY} disks:"

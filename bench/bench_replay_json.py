@@ -23,8 +23,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,6 +30,7 @@ sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
 import bench_inventory  # noqa: E402
 import bench_zpool_parse  # noqa: E402
+from timing import best  # noqa: E402
 
 from nodewatch import diagnose, replay  # noqa: E402
 from nodewatch.cli.common import print_json  # noqa: E402
@@ -59,18 +58,6 @@ def snapshots() -> dict[str, str]:
         probes=big.probes,
     )
     return {"demo": demo, "big node": json.dumps(to_data(big), indent=1, ensure_ascii=False) + "\n"}
-
-
-def best(works: list[Callable[[], object]], runs: int) -> list[float]:
-    """The fastest of `runs` runs of each; the works take turns, so a busy machine
-    slows the baseline and the measured alike."""
-    samples: list[list[float]] = [[] for _ in works]
-    for _ in range(runs):
-        for work, times in zip(works, samples, strict=True):
-            started = time.perf_counter()
-            work()
-            times.append(time.perf_counter() - started)
-    return [min(times) for times in samples]
 
 
 def main() -> int:

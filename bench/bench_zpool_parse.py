@@ -9,18 +9,20 @@ recordings (tests/fixtures/zpool-status-*/lab-2.3.2-raidz1-member-missing-4J*):
 counters, a scrub line; the JSON is the --json-int --json-flat-vdevs form
 the lab recorded (leaves both flat and nested), which is the larger one.
 
-Run: python3 bench/bench_zpool_parse.py [RUNS]   (prints the minimum of RUNS runs, default 20)
+Run: python3 bench/bench_zpool_parse.py [RUNS]
+(the fastest of RUNS runs in CPU time, bench/timing.py; default 20)
 """
 
 from __future__ import annotations
 
 import json
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from timing import best_one
 
 from nodewatch.parse.zpool_json import parse_zpool_status_json
 from nodewatch.parse.zpool_text import parse_zpool_status_text
@@ -138,15 +140,6 @@ def make_json() -> str:
     return json.dumps({"output_version": {"command": "zpool status"}, "pools": {"tank": pool}})
 
 
-def best_ms(parse: Callable[[str], object], text: str, runs: int) -> float:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        parse(text)
-        samples.append((time.perf_counter() - started) * 1000)
-    return min(samples)
-
-
 def main() -> int:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     text, document = make_text(), make_json()
@@ -155,8 +148,8 @@ def main() -> int:
     assert len(from_text.leaves()) == len(from_json.leaves()) == TOP_LEVEL * WIDTH
     assert from_text.unparsed_lines == ()
     results = {
-        "text": best_ms(parse_zpool_status_text, text, runs),
-        "json": best_ms(parse_zpool_status_json, document, runs),
+        "text": best_one(lambda: parse_zpool_status_text(text), runs) * 1000,
+        "json": best_one(lambda: parse_zpool_status_json(document), runs) * 1000,
     }
     print(f"zpool status of {TOP_LEVEL * WIDTH} leaf vdevs, min of {runs} runs (goal <= {GOAL_MS:g} ms):")
     print(f"  text  {len(text):>8} bytes  {results['text']:6.1f} ms")

@@ -217,13 +217,27 @@ def _dict_decoder(decode_value: Decoder) -> Decoder:
     return decode
 
 
+# A class decoded this many times in a process gets its decoder written out as code (below);
+# before that, the closure reads its fields in a loop. Compiling costs about a millisecond a
+# class, which a CLI replaying the demo once would pay for nothing (bench/README.md).
+COMPILE_AFTER = 200
+
+
 def _dataclass_decoder(cls: type) -> Decoder:
     # Fields read on first use, not here: a Vdev holds Vdevs, so its decoder asks for itself.
     fields: tuple[_Field, ...] = ()
     known = frozenset(f.name for f in dataclasses.fields(cls))
+    compiled: Decoder | None = None
+    decoded = 0
 
     def decode(data: Any) -> Any:
-        nonlocal fields
+        nonlocal fields, compiled, decoded
+        if compiled is not None:
+            return compiled(data)
+        decoded += 1
+        if decoded > COMPILE_AFTER:
+            compiled = _compiled_decoder(cls)
+            return compiled(data)
         if not fields:
             fields = _fields(cls)
         if type(data) is not dict:
@@ -251,7 +265,6 @@ def _dataclass_decoder(cls: type) -> Decoder:
 # A field: its name, its decoder, whether a document must hold it, and the plain type
 # (str, int or bool) a value of which is taken as it is, if any.
 _Field = tuple[str, Decoder, bool, type | None]
-_ABSENT = object()
 
 
 def _fields(cls: type) -> tuple[_Field, ...]:
@@ -260,6 +273,68 @@ def _fields(cls: type) -> tuple[_Field, ...]:
         (f.name, _decoder(hints[f.name]), _required(f), _plain(hints[f.name]))
         for f in dataclasses.fields(cls)
     )
+
+
+def _compiled_decoder(cls: type) -> Decoder:
+    """The same decoder written out as straight-line code (as dataclasses writes __init__): one
+    block per field, the common case (a str, int or bool where one is declared, a null where
+    None is allowed) taken with no call and no loop, for the classes a big node holds by the
+    thousand (Vdev, ByIdLink, Partition)."""
+    hints = _hints(cls)
+    known = frozenset(f.name for f in dataclasses.fields(cls))
+    scope: dict[str, Any] = {
+        "cls": cls,
+        "known": known,
+        "ABSENT": _ABSENT,
+        "DecodeError": DecodeError,
+        "wrong_type": _wrong_type,
+    }
+    lines = [
+        "def decode(data):",
+        "    if type(data) is not dict:",
+        "        raise wrong_type('an object', data)",
+        "    if not known.issuperset(data):",
+        "        raise DecodeError('', f\"unknown field(s) {', '.join(sorted(set(data) - known))}\")",
+        "    get = data.get",
+    ]
+    arguments = []
+    for index, f in enumerate(dataclasses.fields(cls)):
+        hint = hints[f.name]
+        value, decoder = f"v{index}", f"decode{index}"
+        scope[decoder] = _decoder(hint)
+        lines.append(f"    {value} = get({f.name!r}, ABSENT)")
+        if _required(f):
+            lines += [
+                f"    if {value} is ABSENT:",
+                f"        raise DecodeError('', 'missing field {f.name}')",
+            ]
+        elif f.default_factory is not dataclasses.MISSING:
+            scope[f"factory{index}"] = f.default_factory
+            lines += [f"    if {value} is ABSENT:", f"        {value} = factory{index}()"]
+        else:
+            scope[f"default{index}"] = f.default
+            lines += [f"    if {value} is ABSENT:", f"        {value} = default{index}"]
+        plain = _plain(hint)
+        nullable = _is_union(hint) and type(None) in typing.get_args(hint)
+        tests = ([f"type({value}) is {plain.__name__}"] if plain else []) + (
+            [f"{value} is None"] if nullable else []
+        )
+        lines.append(f"    elif {' or '.join(tests)}:" if tests else "    elif False:")
+        lines += [
+            "        pass",
+            "    else:",
+            "        try:",
+            f"            {value} = {decoder}({value})",
+            "        except DecodeError as err:",
+            f"            raise err.within({f.name!r}) from None",
+        ]
+        arguments.append(value)
+    lines.append(f"    return cls({', '.join(arguments)})")
+    exec("\n".join(lines), scope)  # noqa: S102 (code written here from the class's own fields)
+    return typing.cast(Decoder, scope["decode"])
+
+
+_ABSENT = object()
 
 
 def _plain(hint: Any) -> type | None:

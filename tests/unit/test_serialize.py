@@ -10,6 +10,16 @@ from nodewatch import model, serialize
 from tests.support.recordings import LAB, lab_snapshot
 
 
+@pytest.fixture(autouse=True, params=["closures", "compiled"])
+def decoders(request, monkeypatch):
+    """Every test here runs with each way a class is decoded: the closure a process starts
+    with, and the code written out once a class was decoded COMPILE_AFTER times (a big node)."""
+    monkeypatch.setattr(serialize, "COMPILE_AFTER", 10**9 if request.param == "closures" else 0)
+    serialize._decoder.cache_clear()
+    yield request.param
+    serialize._decoder.cache_clear()
+
+
 def _pool(guid: int) -> model.Pool:
     leaf = model.Vdev("wwn-0x50014ee21522fe55", model.VdevType.DISK, "ONLINE", guid=model.Guid(guid))
     root = model.Vdev("bigdata", model.VdevType.ROOT, "ONLINE", children=(leaf,))
