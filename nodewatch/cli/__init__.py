@@ -53,7 +53,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_UNKNOWN, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `only`, the options of that subcommand alone (the others
+    are listed with their summaries), so a command imports no other command's module."""
     parser = _Parser(
         prog="nodewatch",
         description="Which physical disk is wrong with my storage, and what do I type to fix it?",
@@ -78,8 +80,21 @@ def build_parser() -> argparse.ArgumentParser:
     for name, summary in COMMANDS.items():
         sub = subparsers.add_parser(name, help=summary, description=summary)
         sub.set_defaults(command=name)
-        _module(name).add_arguments(sub)
+        if only is None or name == only:
+            _module(name).add_arguments(sub)
     return parser
+
+
+def _command_in(argv: list[str]) -> str | None:
+    """The subcommand `argv` names: its first word that is not an option or --config's value."""
+    words = iter(argv)
+    for word in words:
+        if word.startswith("-"):
+            if len(word) > 3 and "--config".startswith(word):
+                next(words, None)  # `--config PATH` (or an abbreviation of it)
+            continue
+        return word if word in COMMANDS else None
+    return None
 
 
 def _module(name: str):  # type: ignore[no-untyped-def]
@@ -87,10 +102,17 @@ def _module(name: str):  # type: ignore[no-untyped-def]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    # Startup: `nodewatch diagnose` imports cli/diagnose.py alone, `--help` no command module
+    # (each imports model and present/, bench/bench_imports.py). Should the guess be wrong,
+    # the whole parser reads the arguments again.
+    chosen = _command_in(argv)
+    args = build_parser(only=chosen or "").parse_args(argv)
+    if args.command and args.command != chosen:
+        parser = build_parser()
+        args = parser.parse_args(argv)
     if not args.command:
-        parser.print_help()
+        build_parser(only="").print_help()
         return EXIT_UNKNOWN
     from nodewatch import log
     from nodewatch.cli.common import UserError
