@@ -127,6 +127,15 @@ class DiagnoseSettings:
     capacity_critical_percent: int = setting(
         90, "Critical when a pool is at least this full.", minimum=1, maximum=100
     )
+    filesystem_warning_percent: int = setting(
+        85,
+        "Warn when /, /boot or /nix (the node's own filesystems) is at least this full.",
+        minimum=1,
+        maximum=100,
+    )
+    filesystem_critical_percent: int = setting(
+        95, "Critical when /, /boot or /nix is at least this full.", minimum=1, maximum=100
+    )
     clear_margin_percent: int = setting(
         5,
         "`nodewatch serve`: a level raised at a percentage threshold (pool capacity, filesystem"
@@ -349,6 +358,10 @@ def _cross_checks(config: Config) -> list[str]:
     if config.diagnose.capacity_warning_percent > config.diagnose.capacity_critical_percent:
         problems.append(
             "diagnose.capacity_warning_percent must not exceed diagnose.capacity_critical_percent"
+        )
+    if config.diagnose.filesystem_warning_percent > config.diagnose.filesystem_critical_percent:
+        problems.append(
+            "diagnose.filesystem_warning_percent must not exceed diagnose.filesystem_critical_percent"
         )
     if bool(config.web.basic_auth_user) != bool(config.web.basic_auth_password_hash_file):
         problems.append(

@@ -50,7 +50,9 @@ _MESSAGES: tuple[tuple[KernelEventKind, re.Pattern[str]], ...] = (
     (KernelEventKind.MMC_ERROR, re.compile(r"^(?P<device>mmcblk\d+): (?:error -\d+ |recovery failed)")),
 )
 # A word every message of _MESSAGES holds: a line without one is about something else.
-_HINT = re.compile(r"reset|disconnect|uas_eh|I/O error|failed command|(?i:under-?voltage)|zio pool=|read-?only|mmcblk")
+_HINT = re.compile(
+    r"reset|disconnect|uas_eh|I/O error|failed command|(?i:under-?voltage)|zio pool=|read-?only|mmcblk"
+)
 # A partition's kernel name → its disk's: sdc1 → sdc, mmcblk0p2 → mmcblk0, nvme0n1p1 → nvme0n1.
 _PARTITION = re.compile(r"^((?:sd|vd|hd|xvd)[a-z]+)\d+$|^((?:mmcblk|nvme\d+n)\d+)p\d+$")
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from nodewatch.diagnose import commands
 from nodewatch.diagnose.context import Context
 from nodewatch.diagnose.rules.kernel_log import is_boot_media
+from nodewatch.diagnose.threshold import Threshold
 from nodewatch.model import (
     Action,
     DiskRef,
@@ -22,9 +23,7 @@ from nodewatch.model import (
 from nodewatch.parse.kernel_log import disk_name
 from nodewatch.parse.node_health import life_used
 
-# A filesystem of the node's own (/, /boot, /nix) this full warns, and this full is critical.
-SPACE_WARNING_PERCENT = 85
-SPACE_CRITICAL_PERCENT = 95
+FULL = "filesystem-full"
 _EVIDENCE = 6
 _BACKUP = (
     "Copy what matters off it now and have a new card (or a USB SSD to boot from) ready: an SD card"
@@ -159,8 +158,18 @@ def _card_errors(context: Context, events: list[KernelEvent]) -> Iterator[Findin
 
 
 def _space(context: Context, space: FilesystemSpace) -> Finding | None:
+    settings = context.settings
+    threshold = Threshold(
+        settings.filesystem_warning_percent,
+        settings.filesystem_critical_percent,
+        settings.clear_margin_percent,
+    )
+    disk = DiskRef(devnode=space.source if space.source.startswith("/dev/") else space.mountpoint)
     percent = space.used_percent
-    if percent < SPACE_WARNING_PERCENT:
+    severity = threshold.judge(
+        percent, context.standing.get(Finding(Severity.WARNING, FULL, "", disk=disk).key)
+    )
+    if severity is None:
         return None
     nixos = context.snapshot.nixos is not None
     actions = [
@@ -192,14 +201,19 @@ def _space(context: Context, space: FilesystemSpace) -> Finding | None:
         space.mountpoint,
         "a full root filesystem stops logging and services that write, and wears an SD card faster",
     )
+    held = ""
+    if percent < threshold.warning or (severity is Severity.CRITICAL and percent < threshold.critical):
+        raised = threshold.critical if severity is Severity.CRITICAL else threshold.warning
+        held = (
+            f" It reached {raised:g}% earlier; this stays until it is below"
+            f" {raised - threshold.clear_margin:g}% (diagnose.clear_margin_percent)."
+        )
     return Finding(
-        severity=Severity.CRITICAL if percent >= SPACE_CRITICAL_PERCENT else Severity.WARNING,
-        code="filesystem-full",
+        severity=severity,
+        code=FULL,
         summary=f"{space.mountpoint} is {percent}% full ({_size(space.available_bytes)} free)",
-        detail=f"{space.mountpoint} ({space.source or 'its filesystem'}): {why}.",
-        disk=DiskRef(devnode=space.source)
-        if space.source.startswith("/dev/")
-        else DiskRef(devnode=space.mountpoint),
+        detail=f"{space.mountpoint} ({space.source or 'its filesystem'}): {why}.{held}",
+        disk=disk,
         actions=tuple(actions),
     )
 

@@ -160,6 +160,19 @@ def test_a_full_boot_on_nixos_gets_garbage_collection_and_new_boot_entries():
     assert _findings(_node(filesystems=(_space("/", 50),))) == []
 
 
+def test_a_root_hovering_at_the_line_tells_once():
+    """Hysteresis as for pool capacity: raised at 85 %, held while within the 5-point margin."""
+    at_86 = _node(filesystems=(_space("/", 86, source="/dev/mmcblk0p2"),))
+    [raised] = diagnose(at_86, DiagnoseSettings()).findings
+    at_82 = _node(filesystems=(_space("/", 82, source="/dev/mmcblk0p2"),))
+    [held] = diagnose(at_82, DiagnoseSettings(), standing=[raised]).findings
+    assert (held.code, held.severity, held.key) == ("filesystem-full", Severity.WARNING, raised.key)
+    assert "stays until it is below 80%" in held.detail
+    assert diagnose(at_82, DiagnoseSettings()).findings == ()  # a one-shot diagnosis judges the value alone
+    at_79 = _node(filesystems=(_space("/", 79, source="/dev/mmcblk0p2"),))
+    assert diagnose(at_79, DiagnoseSettings(), standing=[raised]).findings == ()
+
+
 def _nixos_systems():
     import tempfile
 
