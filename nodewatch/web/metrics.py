@@ -27,6 +27,7 @@ from nodewatch.model import (
     ScanState,
     Severity,
     Snapshot,
+    ThrottleBit,
     VdevType,
 )
 from nodewatch.web.source import Status, StatusSource
@@ -67,6 +68,7 @@ def families(status: Status) -> list[Metric]:
     if report is not None:
         out += _pools(report.snapshot)
         out += _disks(report.snapshot)
+        out += _node(report.snapshot)
         out += _findings(report)
     return out
 
@@ -345,3 +347,59 @@ def node_time_to_utc(snapshot: Snapshot, local: datetime) -> datetime | None:
         return None
     offset = snapshot.local_time - snapshot.collected_at.astimezone(UTC).replace(tzinfo=None)
     return (local - offset).replace(tzinfo=UTC)
+
+
+# The Pi firmware's get_throttled flags (model.ThrottleBit), by name and period.
+_THROTTLE_FLAGS = (
+    ("under_voltage", ThrottleBit.UNDER_VOLTAGE, ThrottleBit.UNDER_VOLTAGE_OCCURRED),
+    ("frequency_capped", ThrottleBit.FREQUENCY_CAPPED, ThrottleBit.FREQUENCY_CAPPED_OCCURRED),
+    ("throttled", ThrottleBit.THROTTLED, ThrottleBit.THROTTLED_OCCURRED),
+    (
+        "soft_temperature_limit",
+        ThrottleBit.SOFT_TEMPERATURE_LIMIT,
+        ThrottleBit.SOFT_TEMPERATURE_LIMIT_OCCURRED,
+    ),
+)
+
+
+def _node(snapshot: Snapshot) -> list[Metric]:
+    """The node's own health: the Pi's throttling flags, temperatures, /, /boot and /nix."""
+    throttling = GaugeMetricFamily(
+        "nodewatch_pi_throttling_flag",
+        "The Raspberry Pi firmware's get_throttled flags: 1 set, 0 clear, for now and since boot;"
+        " no series on other boards (on mainline kernels only under_voltage now, from hwmon).",
+        labels=["flag", "period"],
+    )
+    flags = snapshot.throttling
+    if flags is not None:
+        for name, now, since in _THROTTLE_FLAGS:
+            throttling.add_metric([name, "now"], 1 if flags.has(now) else 0)
+            if not flags.under_voltage_only:
+                throttling.add_metric([name, "since_boot"], 1 if flags.has(since) else 0)
+            if flags.under_voltage_only:
+                break  # hwmon's alarm says under-voltage now and nothing else
+    temperature = GaugeMetricFamily(
+        "nodewatch_sensor_temperature_celsius",
+        "A thermal zone or hwmon temperature sensor of the node.",
+        labels=["sensor", "kind", "device"],
+    )
+    for sensor in snapshot.temperatures:
+        temperature.add_metric([sensor.sensor, sensor.kind.value, sensor.device or ""], sensor.celsius)
+    size = GaugeMetricFamily(
+        "nodewatch_filesystem_size_bytes", "Size of /, /boot or /nix (statvfs).", labels=["mountpoint"]
+    )
+    available = GaugeMetricFamily(
+        "nodewatch_filesystem_available_bytes",
+        "Space an unprivileged writer can still use on /, /boot or /nix.",
+        labels=["mountpoint"],
+    )
+    read_only = GaugeMetricFamily(
+        "nodewatch_filesystem_read_only",
+        "1 when /, /boot or /nix is mounted read-only.",
+        labels=["mountpoint"],
+    )
+    for space in snapshot.filesystems:
+        size.add_metric([space.mountpoint], space.size_bytes)
+        available.add_metric([space.mountpoint], space.available_bytes)
+        read_only.add_metric([space.mountpoint], 1 if space.read_only else 0)
+    return [throttling, temperature, size, available, read_only]

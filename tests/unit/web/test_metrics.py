@@ -116,3 +116,44 @@ def test_no_report_yet_is_stale_with_only_the_service_metrics():
     metrics = _scrape(FixedSource(Status(None, True, None)))
     assert _value(metrics["nodewatch_collection_stale"]) == 1
     assert "nodewatch_pool_state" not in metrics
+
+
+def test_the_pis_throttling_flags_temperatures_and_filesystems():
+    import dataclasses
+
+    from nodewatch.diagnose import diagnose
+
+    report = reports.demo()
+    snapshot = dataclasses.replace(
+        report.snapshot,
+        throttling=model.Throttling(0x50005, "vcgencmd get_throttled"),  # the libreelec forum's value
+        temperatures=(
+            model.Temperature(
+                "cpu-thermal", model.SensorKind.SOC, 48.7, "/sys/class/thermal/thermal_zone0/temp"
+            ),
+            model.Temperature(
+                "drivetemp", model.SensorKind.DRIVE, 38.0, "/sys/class/hwmon/hwmon2/temp1_input", device="sda"
+            ),
+        ),
+        filesystems=(model.FilesystemSpace("/", 32 * 2**30, 3 * 2**30, 29 * 2**30, read_only=True),),
+    )
+    metrics = _scrape(ReplaySource(diagnose(snapshot), "demo"))
+    flags = metrics["nodewatch_pi_throttling_flag"]
+    assert {(s.labels["flag"], s.labels["period"]) for s in flags if s.value == 1} == {
+        ("under_voltage", "now"),
+        ("throttled", "now"),
+        ("under_voltage", "since_boot"),
+        ("throttled", "since_boot"),
+    }
+    assert len(flags) == 8
+    assert _value(metrics["nodewatch_sensor_temperature_celsius"], kind="soc") == 48.7
+    assert _value(metrics["nodewatch_sensor_temperature_celsius"], kind="drive", device="sda") == 38.0
+    assert _value(metrics["nodewatch_filesystem_available_bytes"], mountpoint="/") == 3 * 2**30
+    assert _value(metrics["nodewatch_filesystem_read_only"], mountpoint="/") == 1
+    hwmon_only = dataclasses.replace(
+        snapshot,
+        throttling=model.Throttling(1, "/sys/class/hwmon/hwmon1/in0_lcrit_alarm", under_voltage_only=True),
+    )
+    flags = _scrape(ReplaySource(diagnose(hwmon_only), "demo"))["nodewatch_pi_throttling_flag"]
+    assert [(s.labels["flag"], s.labels["period"], s.value) for s in flags] == [("under_voltage", "now", 1.0)]
+    assert "nodewatch_pi_throttling_flag" not in _scrape(ReplaySource(report, "demo"))  # not a Pi: no series
