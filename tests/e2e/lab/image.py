@@ -34,7 +34,7 @@ from pathlib import Path
 
 SUITE = "bookworm"
 
-# Userland of the guest: what nodewatch reads (udev, smartctl, zpool) and how
+# Userland of the guest: what nodewatch reads (udev, smartctl, zpool, btrfs) and how
 # the lab talks to it (qemu-guest-agent, no network).
 BASE_PACKAGES = (
     "systemd",
@@ -48,12 +48,13 @@ BASE_PACKAGES = (
     "gdisk",
     "util-linux",
     "e2fsprogs",
+    "btrfs-progs",
     "procps",
     "usbutils",
     "pciutils",
     "ca-certificates",
 )
-VERSIONED_PACKAGES = ("zfsutils-linux", "udev", "python3", "smartmontools", "qemu-guest-agent")
+VERSIONED_PACKAGES = ("zfsutils-linux", "btrfs-progs", "udev", "python3", "smartmontools", "qemu-guest-agent")
 KERNEL_PACKAGES = ("linux-image-amd64", "linux-headers-amd64", "dkms", "build-essential")
 
 

@@ -33,6 +33,7 @@ def guest_facts(m: Machine) -> dict[str, str]:
         "udev": m.run("udevadm --version").out.strip(),
         "systemd": m.run("dpkg-query -W -f '${Version}' systemd").out.strip(),
         "smartmontools": m.run("dpkg-query -W -f '${Version}' smartmontools").out.strip(),
+        "btrfs_progs": m.run("dpkg-query -W -f '${Version}' btrfs-progs 2>/dev/null").out.strip(),
         "os": m.run(". /etc/os-release && echo $PRETTY_NAME").out.strip(),
     }
     return facts
