@@ -6,6 +6,7 @@
   coreutils,
   zfs,
   smartmontools,
+  btrfs-progs,
 }:
 
 let
@@ -55,7 +56,7 @@ python3Packages.buildPythonApplication {
   inherit dependencies;
 
   makeWrapperArgs = [
-    # zpool and smartctl on the program's PATH at run time. Appended, not
+    # zpool, smartctl and btrfs on the program's PATH at run time. Appended, not
     # prepended: on NixOS the service's own PATH puts first the zpool that
     # belongs to the ZFS module of the booted kernel (config.boot.zfs.package),
     # and a user's shell finds the system's zpool first the same way.
@@ -65,6 +66,7 @@ python3Packages.buildPythonApplication {
     (lib.makeBinPath [
       zfs
       smartmontools
+      btrfs-progs
     ])
     # The service delivers alerts from a child `python -m nodewatch.service.deliver`
     # started with sys.executable, which here is the bare interpreter: it finds

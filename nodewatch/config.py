@@ -117,6 +117,19 @@ class SmartSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class BtrfsSettings:
+    btrfs_command: str = setting(
+        "btrfs", "The btrfs program (btrfs-progs): a name in PATH or a full path.", check=_command
+    )
+    timeout_seconds: float = setting(
+        20.0,
+        "How long one `btrfs` call may take (each mounted btrfs filesystem is read with four).",
+        minimum=1,
+        maximum=3600,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class DiagnoseSettings:
     scrub_overdue_days: int = setting(
         35, "Warn when a pool's last scrub finished longer ago than this.", minimum=1, maximum=3650
@@ -202,6 +215,7 @@ class WebSettings:
 class Config:
     zfs: ZfsSettings = field(default_factory=ZfsSettings)
     smart: SmartSettings = field(default_factory=SmartSettings)
+    btrfs: BtrfsSettings = field(default_factory=BtrfsSettings)
     diagnose: DiagnoseSettings = field(default_factory=DiagnoseSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
     alerts: AlertsSettings = field(default_factory=AlertsSettings)

@@ -442,6 +442,98 @@ class Mount:
     read_only: bool = False  # mounted ro (by choice, or remounted after errors)
 
 
+# ─── btrfs ──────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True, slots=True)
+class BtrfsDeviceErrors:
+    """One device's error counters (`btrfs device stats`): kept on disk by btrfs, they grow
+    for the filesystem's whole life until reset with `btrfs device stats -z`."""
+
+    write_io: int = 0  # writes the device failed
+    read_io: int = 0  # reads the device failed
+    flush_io: int = 0  # cache flushes the device failed
+    corruption: int = 0  # blocks read whose checksum did not match (bad data, or a bad copy)
+    generation: int = 0  # blocks older than expected (a write that never reached the disk)
+
+    @property
+    def total(self) -> int:
+        return self.write_io + self.read_io + self.flush_io + self.corruption + self.generation
+
+
+@dataclass(frozen=True, slots=True)
+class BtrfsDevice:
+    """One device of a btrfs filesystem (`btrfs filesystem show`)."""
+
+    devid: int
+    path: str | None  # /dev/sdb1; None: btrfs knows no path (a missing device)
+    size: int | None = None  # bytes
+    used: int | None = None  # bytes allocated on it
+    missing: bool = False
+    errors: BtrfsDeviceErrors | None = None  # None: `btrfs device stats` not read
+
+
+class BtrfsScrubStatus(enum.StrEnum):
+    NEVER = "never"  # "no stats available"
+    RUNNING = "running"
+    FINISHED = "finished"
+    ABORTED = "aborted"  # cancelled
+    INTERRUPTED = "interrupted"  # stopped by an unmount or a reboot; `btrfs scrub resume`
+
+
+@dataclass(frozen=True, slots=True)
+class BtrfsScrub:
+    """The last scrub of a filesystem, as `btrfs scrub status` tells it."""
+
+    status: BtrfsScrubStatus
+    started: datetime | None = None  # node local wall time, naive (as printed)
+    duration_seconds: int | None = None
+    errors: dict[str, int] = field(default_factory=dict)  # read, super, verify, csum → count
+    corrected: int = 0
+    uncorrectable: int = 0
+    unverified: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BtrfsAllocation:
+    """Chunks of one kind and profile (`Metadata,DUP: Size:…, Used:…`)."""
+
+    kind: str  # Data, Metadata, System
+    profile: str  # single, DUP, RAID1, RAID1C3, RAID10, RAID5, RAID6, RAID0, as printed
+    size: int  # bytes allocated to it (before the profile's copies)
+    used: int  # bytes of it in use
+
+
+@dataclass(frozen=True, slots=True)
+class BtrfsUsage:
+    """`btrfs filesystem usage -b`: raw space on the devices and the chunks carved from it."""
+
+    device_size: int | None = None
+    device_allocated: int | None = None
+    device_unallocated: int | None = None  # where new chunks come from
+    device_missing: int | None = None
+    used: int | None = None
+    free_estimated: int | None = None
+    global_reserve: int | None = None
+    global_reserve_used: int | None = None
+    allocations: tuple[BtrfsAllocation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BtrfsFilesystem:
+    """One mounted btrfs filesystem: its devices with their error counters, its last scrub,
+    its profiles and space. A field left None was not read (the probe result says why)."""
+
+    uuid: str
+    mountpoint: str  # where nodewatch read it (the first mount of it)
+    label: str | None = None
+    total_devices: int | None = None  # how many devices the filesystem has
+    devices: tuple[BtrfsDevice, ...] = ()
+    some_missing: bool = False  # `*** Some devices missing`
+    usage: BtrfsUsage | None = None
+    scrub: BtrfsScrub | None = None
+
+
 class ExpectedFrom(enum.StrEnum):
     """Why nodewatch believes a pool should be imported on this node."""
 
@@ -603,6 +695,7 @@ class Snapshot:
     pool_status: PoolStatus | None = None  # None: pools unavailable (see probes)
     inventory: Inventory | None = None
     mounts: tuple[Mount, ...] = ()
+    btrfs: tuple[BtrfsFilesystem, ...] = ()  # mounted btrfs filesystems (probe btrfs)
     kstat_states: dict[str, str] = field(default_factory=dict)  # pool → state from /proc/spl/kstat
     expected_pools: tuple[ExpectedPool, ...] = ()  # pools that should be imported (cache file, boot, …)
     importable: PoolStatus | None = None  # `zpool import` listing (read-only); None: not looked
@@ -687,7 +780,9 @@ class FindingKey:
     code: str
     pool: str = ""
     vdev_guid: Guid | None = None
-    disk: str = ""  # serial:…, by-id:…, dev:…, port:… when there is no vdev guid; "" otherwise
+    # serial:…, by-id:…, dev:…, port:… when there is no vdev guid; fs:<mountpoint> (then |disk)
+    # for a finding about a mounted filesystem; "" otherwise
+    disk: str = ""
 
     def __str__(self) -> str:
         guid = "" if self.vdev_guid is None else str(self.vdev_guid)
@@ -711,6 +806,7 @@ class Finding:
     disk: DiskRef | None = None
     evidence: tuple[str, ...] = ()
     actions: tuple[Action, ...] = ()
+    filesystem: str | None = None  # the mounted filesystem (btrfs) it is about: its mountpoint
 
     @property
     def key(self) -> FindingKey:
@@ -726,6 +822,8 @@ class Finding:
                 disk = f"dev:{ref.devnode}"
             elif ref.port:
                 disk = f"port:{ref.port}"
+        if self.filesystem is not None:
+            disk = f"fs:{self.filesystem}" + (f"|{disk}" if disk else "")
         return FindingKey(self.code, self.pool or "", self.vdev_guid, disk)
 
 

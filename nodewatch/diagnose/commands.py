@@ -134,3 +134,45 @@ def reboot() -> str:
 def kernel_messages_since_boot() -> str:
     """The kernel log of this boot (read-only)."""
     return shlex.join(["journalctl", "-k", "-b"])
+
+
+def btrfs(*args: str | int) -> str:
+    return shlex.join(["btrfs", *(str(arg) for arg in args)])
+
+
+def btrfs_scrub_start(mountpoint: str) -> str:
+    # Reads every copy of every block, repairs a bad copy from a good one (DUP, RAID1…);
+    # runs in the background, `btrfs scrub status` shows its progress and result.
+    return btrfs("scrub", "start", mountpoint)
+
+
+def btrfs_scrub_status(mountpoint: str) -> str:
+    return btrfs("scrub", "status", mountpoint)
+
+
+def btrfs_scrub_resume(mountpoint: str) -> str:
+    return btrfs("scrub", "resume", mountpoint)
+
+
+def btrfs_stats_reset(device: str) -> str:
+    # Prints the counters and sets them to zero: new errors stand out afterwards.
+    return btrfs("device", "stats", "-z", device)
+
+
+def btrfs_balance_data(mountpoint: str, usage_percent: int) -> str:
+    # The filtered form: only data chunks at most usage_percent full are rewritten, so the
+    # work is bounded and whole chunks go back to unallocated space (never a full balance).
+    return btrfs("balance", "start", f"-dusage={usage_percent}", mountpoint)
+
+
+def btrfs_convert_metadata(mountpoint: str, profile: str) -> str:
+    # soft: chunks already in the target profile are left alone (resumable, idempotent).
+    return btrfs("balance", "start", f"-mconvert={profile},soft", mountpoint)
+
+
+def btrfs_convert(mountpoint: str, data: str, metadata: str) -> str:
+    return btrfs("balance", "start", f"-dconvert={data},soft", f"-mconvert={metadata},soft", mountpoint)
+
+
+def kernel_log_grep(pattern: str) -> str:
+    return shlex.join(["journalctl", "-k", "-g", pattern])

@@ -47,6 +47,7 @@ def report_document(report: Report) -> dict[str, Any]:
             "exit_status": report.exit_status,
             "pools": to_data(snapshot.pools),
             "disks": to_data(snapshot.disks),
+            "btrfs": to_data(snapshot.btrfs),
             "findings": to_data(report.findings),
             "probes": to_data(snapshot.probes),
         },

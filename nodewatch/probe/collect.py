@@ -18,6 +18,8 @@ The probes (PROBES, in the order a Snapshot lists them):
 | nixos    | /run/booted-system vs /run/current-system           |        |
 | kernel_log | this boot's kernel log since the previous pass's  |        |
 |          | cursor (journalctl -k, else /dev/kmsg kept open)    |        |
+| btrfs    | `btrfs` filesystem show, device stats, scrub status, | mounts |
+|          | filesystem usage of each mounted btrfs filesystem   |        |
 
 Each probe runs in a thread of its own as soon as what it needs is read, so
 a hung zpool and a hung smartctl wait side by side, not one after the other.
@@ -40,7 +42,7 @@ from typing import Any
 from nodewatch.config import Config
 from nodewatch.model import Inventory, Mount, ProbeErrorKind, ProbeOutcome, ProbeResult, SmartInfo, Snapshot
 from nodewatch.parse.inventory import DiskRecords, build_inventory, sort_records
-from nodewatch.probe import host, imports, kernel_log, node_health, smartctl, udev, zpool
+from nodewatch.probe import btrfs, host, imports, kernel_log, node_health, smartctl, udev, zpool
 from nodewatch.probe.result import Deadline, Reading, Stopwatch
 
 log = logging.getLogger(__name__)
@@ -141,6 +143,16 @@ def _read_nixos(context: Pass) -> Reading[Any]:
     return node_health.read_nixos(context.root)
 
 
+def _read_btrfs(context: Pass) -> Reading[Any]:
+    settings = context.config.btrfs
+    return btrfs.read_filesystems(
+        context.value(host.MOUNTS_PROBE_NAME) or (),
+        settings.btrfs_command,
+        settings.timeout_seconds,
+        deadline=context.deadline,
+    )
+
+
 def _smart_of(snapshot: Snapshot) -> dict[str, SmartInfo]:
     return {disk.devnode: disk.smart for disk in snapshot.disks if disk.smart is not None}
 
@@ -170,13 +182,15 @@ PROBES: dict[str, Probe] = {
         Probe(node_health.SPACE, (host.MOUNTS_PROBE_NAME,), _read_space, lambda snap: snap.filesystems),
         Probe(node_health.NIXOS, (), _read_nixos, lambda snap: snap.nixos),
         Probe(kernel_log.NAME, (), _read_kernel_log, lambda snap: snap.kernel_log),
+        Probe(btrfs.NAME, (host.MOUNTS_PROBE_NAME,), _read_btrfs, lambda snap: snap.btrfs),
     )
 }
 
 
 def default_deadline(config: Config) -> float:
     """The deadline of a pass when none is given: the longest timeout of one command (the
-    [zfs] and [smart] timeout_seconds), since the probes wait side by side."""
+    [zfs] and [smart] timeout_seconds), since the probes wait side by side. Each `btrfs` call
+    has [btrfs] timeout_seconds, cut to what is left of the pass."""
     return max(config.zfs.timeout_seconds, config.smart.timeout_seconds)
 
 
@@ -311,6 +325,7 @@ def _snapshot(
         pool_status=zfs.pool_status,
         inventory=inventory,
         mounts=mounts,
+        btrfs=every[btrfs.NAME].value or (),
         kstat_states=every[zpool.KSTAT_PROBE_NAME].value or {},
         expected_pools=found.expected,
         importable=found.importable,

@@ -36,7 +36,8 @@ from nodewatch.service.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
-POOL_PROBES = frozenset({"zpool", "kstat"})
+# btrfs (four cheap `btrfs` calls per mounted btrfs filesystem) goes with the pools, each cycle.
+POOL_PROBES = frozenset({"zpool", "kstat", "btrfs"})
 # The node's own health (Pi power and heat, eMMC wear, space of /, /boot, /nix, NixOS
 # booted vs current, the kernel log since the last pass): sysfs reads, run with the pools.
 NODE_PROBES = frozenset({"power", "thermal", "flash", "space", "nixos", "kernel_log"})
@@ -55,6 +56,7 @@ LANE_FIELDS = {
         "zfs_version",
         "pool_status",
         "kstat_states",
+        "btrfs",
         "throttling",
         "temperatures",
         "flash_wear",

@@ -73,7 +73,7 @@ def test_parse_names_file_and_key_of_every_problem(tmp_path):
         "zfs.timeout_seconds must be a number, got a string 'soon'",
         "unknown key zfs.zpool (known: zpool_command, timeout_seconds, expected_pools, cache_file)",
         "smart.enabled must be true or false, got an integer 1",
-        "unknown section [webui] (known: zfs, smart, diagnose, service, alerts, web)",
+        "unknown section [webui] (known: zfs, smart, btrfs, diagnose, service, alerts, web)",
     ]
 
 

@@ -16,6 +16,7 @@ RULES: tuple[str, ...] = (
     "spares",
     "scans",
     "capacity",
+    "btrfs",
     "smart",
     "kernel_log",
     "power",

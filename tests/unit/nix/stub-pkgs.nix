@@ -28,6 +28,7 @@ let
     nodewatch = drv "nodewatch-0.1.0";
     zfs = drv "zfs-user-2.3.4";
     smartmontools = drv "smartmontools-7.5";
+    btrfs-progs = drv "btrfs-progs-6.17";
     coreutils = drv "coreutils-9.8";
     curl = drv "curl-8.16.0";
     jq = drv "jq-1.8.1";

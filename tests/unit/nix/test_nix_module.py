@@ -508,7 +508,7 @@ def test_flake_package_matches_pyproject(flake: dict[str, Any]) -> None:
     # zpool and smartctl on the program's PATH, after the system's own.
     flags = flake["makeWrapperArgs"]
     assert flags[:3] == ["--suffix", "PATH", ":"]
-    assert "-zfs-user-" in flags[3] and "-smartmontools-" in flags[3]
+    assert "-zfs-user-" in flags[3] and "-smartmontools-" in flags[3] and "-btrfs-progs-" in flags[3]
     # The alert child (sys.executable -m nodewatch.service.deliver) finds apprise through PYTHONPATH.
     assert flags[4:7] == ["--prefix", "PYTHONPATH", ":"]
     assert "python3.13-apprise/lib/python3.13/site-packages" in flags[7]
