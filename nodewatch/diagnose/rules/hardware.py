@@ -54,8 +54,34 @@ def check(context: Context) -> Iterator[Finding]:
                     disk=words.disk_ref(disk),
                 )
             path_name = (leaf.path or "").rsplit("/", 1)[-1]
-            positional = [link for link in (where.partition or where.disk).by_id if link.positional]
-            if any(path_name == link.name for link in positional):
+            own_links = (where.partition or where.disk).by_id
+            shared = next((link for link in own_links if link.shared and link.name == path_name), None)
+            positional = [link for link in own_links if link.positional]
+            if shared:
+                search = import_search(context, pool)
+                yield Finding(
+                    severity=Severity.WARNING,
+                    code="shared-device-name",
+                    summary=f"{pool.name}: {path_name} is claimed by another disk too",
+                    detail=(
+                        f"ZFS opens this member of {pool.name} through {path_name}. "
+                        f"{words.shared_name(shared)}. At the next boot or replug the link may lead to"
+                        " the other disk, and this member is then missing. Import so that each member"
+                        " is recorded under a path of its own."
+                    ),
+                    pool=pool.name,
+                    vdev_guid=leaf.guid,
+                    disk=words.disk_ref(disk),
+                    actions=(
+                        Action(
+                            command=commands.export_import(pool.name, search.search),
+                            why="Re-import naming each member's own device, so ZFS records paths no other"
+                            " disk claims" + (f" ({search.why})." if search.why else "."),
+                            check_first="nothing uses the pool while it is exported (not the root pool)",
+                        ),
+                    ),
+                )
+            elif any(path_name == link.name for link in positional):
                 yield Finding(
                     severity=Severity.WARNING,
                     code="positional-device-name",

@@ -32,6 +32,7 @@ class Disk:
     vendor: str = ""  # SCSI INQUIRY vendor behind a USB bridge (usb-bot, uas)
     product: str = ""  # SCSI INQUIRY product behind a USB bridge
     sata_port: int = 0  # ide.N on the q35 AHCI
+    usb_port: str = ""  # port on the xhci (usb-bot, usb-storage, uas); "" = the first free one
 
     def create_backing(self) -> None:
         """Sparse file: a 2 GiB disk costs only what ZFS writes to it."""
@@ -42,7 +43,14 @@ class Disk:
 
     def on(self, bus: Bus, **identity: Any) -> Disk:
         """The same backing file on another bus, with another identity."""
-        blank: dict[str, Any] = {"serial": "", "model": "", "wwn": "", "vendor": "", "product": ""}
+        blank: dict[str, Any] = {
+            "serial": "",
+            "model": "",
+            "wwn": "",
+            "vendor": "",
+            "product": "",
+            "usb_port": "",
+        }
         return replace(self, bus=bus, **(blank | identity))
 
     @property
@@ -77,19 +85,20 @@ class Disk:
             if self.wwn:
                 dev["wwn"] = int(self.wwn, 16)
             return [dev]
+        port = {"port": self.usb_port} if self.usb_port else {}
         if self.bus == "usb-bot":
             # A USB-SATA bridge: the USB serial is the bridge's, not the drive's.
-            top = {"driver": "usb-bot", "id": self.id, "bus": "xhci.0"}
+            top = {"driver": "usb-bot", "id": self.id, "bus": "xhci.0", **port}
             if self.serial:
                 top["serial"] = self.serial
             return [top, {**scsi, "id": f"{self.id}-hd", "bus": f"{self.id}.0", "scsi-id": 0, "lun": 0}]
         if self.bus == "uas":
-            top = {"driver": "usb-uas", "id": self.id, "bus": "xhci.0"}
+            top = {"driver": "usb-uas", "id": self.id, "bus": "xhci.0", **port}
             if self.serial:
                 top["serial"] = self.serial
             return [top, {**scsi, "id": f"{self.id}-hd", "bus": f"{self.id}.0", "scsi-id": 0, "lun": 0}]
         if self.bus == "usb-storage":
-            dev = {"driver": "usb-storage", "id": self.id, "bus": "xhci.0", "drive": self.node}
+            dev = {"driver": "usb-storage", "id": self.id, "bus": "xhci.0", "drive": self.node, **port}
             if self.serial:
                 dev["serial"] = self.serial
             return [dev]
@@ -149,7 +158,7 @@ def wd_sata(dir: Path, n: int, port: int) -> Disk:
     )
 
 
-def behind_usb_bridge(disk: Disk, serial: str = "000000123AE8") -> Disk:
+def behind_usb_bridge(disk: Disk, serial: str = "000000123AE8", usb_port: str = "") -> Disk:
     """The seed story's USB-SATA bridge: WD's INQUIRY strings, the bridge's own
     serial, no WWN passed through."""
-    return disk.on("usb-bot", serial=serial, vendor="WDC", product="WD40EFZX-68AWUN0")
+    return disk.on("usb-bot", serial=serial, vendor="WDC", product="WD40EFZX-68AWUN0", usb_port=usb_port)

@@ -275,3 +275,52 @@ def test_two_members_behind_bridges_with_one_serial_are_named_by_partition_uuid(
         last = finding.actions[-1]
         assert last.destructive and last.command.startswith(f"zpool labelclear -f {by_uuid}{index} && ")
         assert last.command.endswith(f"/dev/disk/by-path/pci-0000:00:14.0-usb-0:{index + 1}:1.0-scsi-0:0:0:0")
+
+
+def test_a_member_opened_through_a_shared_name_is_warned_about_and_reimported_by_its_own_paths():
+    """After `zpool import -d /dev/disk/by-id` found one of the two disks through the shared
+    name, that member works today; the next boot may hand the link to the other disk."""
+    records = [
+        *_usb_disk(0, "000000000000", MEMBER_GUIDS[0]),
+        *_usb_disk(1, "000000000000", MEMBER_GUIDS[1]),
+    ]
+    shared_part = "/dev/disk/by-id/usb-WDC_WD40EFZX-68AWUN0_000000000000-0:0-part1"
+    leaves = (
+        model.Vdev(
+            shared_part.rsplit("/", 1)[-1],
+            model.VdevType.DISK,
+            "ONLINE",
+            model.Guid(MEMBER_GUIDS[0]),
+            path=shared_part,
+        ),
+        model.Vdev(
+            "/dev/disk/by-partuuid/0a1b2c3d-0000-4000-8000-000000000001",
+            model.VdevType.DISK,
+            "ONLINE",
+            model.Guid(MEMBER_GUIDS[1]),
+            path="/dev/disk/by-partuuid/0a1b2c3d-0000-4000-8000-000000000001",
+        ),
+    )
+    top = model.Vdev("mirror-0", model.VdevType.MIRROR, "ONLINE", children=leaves)
+    pool = model.Pool(
+        POOL,
+        "ONLINE",
+        model.Guid(POOL_GUID),
+        root=model.Vdev(POOL, model.VdevType.ROOT, "ONLINE", children=(top,)),
+    )
+    snapshot = model.Snapshot(
+        hostname="node",
+        collected_at=datetime(2026, 12, 4, tzinfo=UTC),
+        zfs_version="2.3.2",
+        pool_status=model.PoolStatus((pool,), source=model.PoolSource.TEXT),
+        inventory=build_inventory(records),
+    )
+    report = diagnose(snapshot)
+    [finding] = [f for f in report.findings if f.code == "shared-device-name"]
+    assert finding.vdev_guid == MEMBER_GUIDS[0] and finding.severity is model.Severity.WARNING
+    assert "claimed by /dev/sdb1 as well" in finding.detail
+    by_uuid = "/dev/disk/by-partuuid/0a1b2c3d-0000-4000-8000-00000000000"
+    assert finding.actions[0].command == (
+        f"zpool export {POOL} && zpool import -d {by_uuid}0 -d {by_uuid}1 {POOL}"
+    )
+    assert not [f for f in report.findings if f.code == "positional-device-name"]
