@@ -260,3 +260,24 @@ def test_a_live_log_counts_the_last_hour():
     [finding] = [f for f in _findings(old) if f.code == "kernel-link-resets"]
     assert "since boot (none in the last hour)" in finding.summary
     assert finding.severity is Severity.CRITICAL  # still: the member it is about is UNAVAIL
+
+
+def test_a_live_log_with_nothing_in_the_last_hour_is_information_unless_the_member_errs():
+    no_pool = replay.snapshot_from_outputs(
+        None,
+        udev_db=(SEED / "02-degraded-udevadm-export-db.txt").read_text(),
+        kernel_log=(
+            FIXTURES / "kernel-log" / "SYNTHETIC-lab-seed-usb-sdc-uas-resets-under-voltage.txt"
+        ).read_text(),
+    )
+    assert no_pool.kernel_log is not None
+    count = len(no_pool.kernel_log.events)
+    for minutes, severity in ((5, Severity.WARNING), (300, Severity.INFO)):
+        live = dataclasses.replace(
+            no_pool, collected_at=NOW, kernel_log=_live(no_pool.kernel_log, [minutes] * count)
+        )
+        [finding] = [f for f in _findings(live) if f.code == "kernel-link-resets"]
+        assert finding.severity is severity, (minutes, finding.summary)
+    pasted = dataclasses.replace(no_pool, collected_at=NOW)  # a paste: no window, as before
+    [finding] = [f for f in _findings(pasted) if f.code == "kernel-link-resets"]
+    assert finding.severity is Severity.WARNING and "last hour" not in finding.summary
