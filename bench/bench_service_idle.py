@@ -1,6 +1,6 @@
 """An idle `nodewatch serve` with 24 disks at default intervals, beside prometheus-node-exporter.
 
-    python3 bench/bench_service_idle.py [SECONDS]      (holds the lab lock while it runs)
+    flock /tmp/nodewatch-lab.lock python3 bench/bench_service_idle.py [SECONDS]
 
 The OpenZFS 2.3 lab guest boots with 24 disks (6 SATA, 12 virtio, 6 behind USB bridges) in
 three pools; nodewatch runs under its systemd unit with the default intervals (full pass every

@@ -5,10 +5,16 @@ Threads, so that one slow probe never holds the others up:
 - the main thread ticks every few seconds: the systemd watchdog, the kstat poll (a pool's
   kernel state, read from /proc even while `zpool` hangs), the schedule of full and SMART
   passes, and recovery holds running out;
-- three lanes run collections, each on its own thread: `pools` (zpool + kstat), `disks`
-  (udev + mounts), `smart` (smartctl -n standby, on its slower interval). A lane re-reads
-  only its probes (probe.collect(only=…)) and its result is merged into the current snapshot;
-- the udev monitor and the ZED FIFO wake the lanes (debounced) when something changes;
+- five lanes run collections, each on its own thread: `pools` (zpool + kstat); `node` (btrfs
+  and the node's own health: power, heat, flash wear, space, NixOS generation, kernel log; on the
+  full pass's schedule and after disk events); `disks` (udev + mounts); `imports` (pools
+  that should be imported: reads the cache file and the boot journal, so only at start,
+  when a disk comes, when a pool goes, and hourly); `smart` (smartctl -n standby, on its
+  slower interval). A lane re-reads only its probes (probe.collect(only=…)) and its result
+  is merged into the current snapshot;
+- the udev monitor and the ZED FIFO wake the lanes (debounced) when something changes; a
+  disk udev says is removed leaves the inventory at once, so a pools pass that ends before
+  the disks pass does not take the pulled disk for one that is back;
 - alerts go out from the Notifier's worker, never from here.
 
 After each merge the snapshot is diagnosed (with the remembered pool members), the policy
@@ -36,38 +42,37 @@ from nodewatch.service.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
-# btrfs (four cheap `btrfs` calls per mounted btrfs filesystem) goes with the pools, each cycle.
-POOL_PROBES = frozenset({"zpool", "kstat", "btrfs"})
-# The node's own health (Pi power and heat, eMMC wear, space of /, /boot, /nix, NixOS
-# booted vs current, the kernel log since the last pass): sysfs reads, run with the pools.
-NODE_PROBES = frozenset({"power", "thermal", "flash", "space", "nixos", "kernel_log"})
-# imports (pools that should be imported, and the `zpool import` listing when one is not)
-# scans every disk: it runs with the disks lane (at start and after disk events), not each cycle.
-DISK_PROBES = frozenset({"udev", "mounts", "imports"})
+POOL_PROBES = frozenset({"zpool", "kstat"})
+# btrfs (four cheap `btrfs` calls per mounted btrfs filesystem) and the node's own health (Pi
+# power and heat, eMMC wear, space of /, /boot, /nix, NixOS booted vs current, the kernel log
+# since the last pass): in a lane of their own on the full pass's schedule (and after disk
+# events, for what the kernel and btrfs say about them), so that a pools pass woken by ZED
+# or udev waits for none of them.
+NODE_PROBES = frozenset({"btrfs", "power", "thermal", "flash", "space", "nixos", "kernel_log"})
+DISK_PROBES = frozenset({"udev", "mounts"})
+# imports (pools that should be imported, and the `zpool import` listing when one is not) reads
+# the cache file (zdb) and the boot journal: seconds of CPU on a small node, so not each cycle.
+IMPORT_PROBES = frozenset({"imports"})
 SMART_PROBES = frozenset({"smartctl"})
 LANES: dict[str, frozenset[str]] = {
-    "pools": POOL_PROBES | NODE_PROBES,
+    "pools": POOL_PROBES,
+    "node": NODE_PROBES,
     "disks": DISK_PROBES,
+    "imports": IMPORT_PROBES,
     "smart": SMART_PROBES,
 }
 # Which parts of a Snapshot each lane refreshes when it merges.
 LANE_FIELDS = {
-    "pools": (
-        "zfs_version",
-        "pool_status",
-        "kstat_states",
-        "btrfs",
-        "throttling",
-        "temperatures",
-        "flash_wear",
-        "filesystems",
-        "nixos",
-        "kernel_log",
-    ),
-    "disks": ("inventory", "mounts", "expected_pools", "importable"),
+    "pools": ("zfs_version", "pool_status", "kstat_states"),
+    "node": ("btrfs", "throttling", "temperatures", "flash_wear", "filesystems", "nixos", "kernel_log"),
+    "disks": ("inventory", "mounts"),
+    "imports": ("expected_pools", "importable"),
     "smart": ("inventory",),
 }
 DEBOUNCE_SECONDS = 0.3  # gather a burst of uevents into one pass
+NODE_DEBOUNCE_SECONDS = 2.0  # after the pools and disks passes a disk event wakes
+IMPORTS_DEBOUNCE_SECONDS = 5.0  # a disk that comes: let the rest of its pool come too
+IMPORTS_INTERVAL_SECONDS = 3600.0
 MEMBER_WRITE_SECONDS = 3600.0  # refresh "last seen" of an unchanged member at most hourly (SD cards)
 STALE_AFTER_PASSES = 3
 
@@ -270,8 +275,10 @@ class Service:
             )
         self.lanes["pools"].trigger()
         self.lanes["disks"].trigger()
+        self.lanes["node"].trigger()
         if self.config.smart.enabled:
             self.lanes["smart"].trigger()
+        # imports waits for the first pools pass (it asks which pools are imported): _collect
 
     def _tick_loop(self) -> None:
         service = self.config.service
@@ -282,6 +289,7 @@ class Service:
         next_full = now + service.collect_interval_seconds
         next_smart = now + service.smart_interval_hours * 3600
         next_kstat = now + service.kstat_interval_seconds
+        next_imports = now + IMPORTS_INTERVAL_SECONDS
         while not self.stop_event.wait(max(0.05, min(tick, next_kstat - time.monotonic()))):
             self.sd.watchdog()
             if self.replay is not None:
@@ -293,7 +301,11 @@ class Service:
             if now >= next_full:
                 next_full = now + service.collect_interval_seconds
                 self.lanes["pools"].trigger()
+                self.lanes["node"].trigger()
                 self.lanes["disks"].trigger()
+            if now >= next_imports:
+                next_imports = now + IMPORTS_INTERVAL_SECONDS
+                self.lanes["imports"].trigger()
             if now >= next_smart and self.config.smart.enabled:
                 next_smart = now + service.smart_interval_hours * 3600
                 self.lanes["smart"].trigger()
@@ -320,10 +332,25 @@ class Service:
         log.debug("udev %s %s", action, device)
         if action in {"add", "remove"}:
             self.notifier.prepare()  # an alert may be due in a moment: load apprise now
+        if action == "remove":
+            self._forget_device(device)
         if action in {"add", "remove", "change", "move"} and self.lanes:
             self.lanes["disks"].trigger(DEBOUNCE_SECONDS)
             # ZFS learns of a vanished disk through the same event: look at the pools too.
             self.lanes["pools"].trigger(DEBOUNCE_SECONDS)
+        if action in {"add", "remove"} and self.lanes:
+            self.lanes["node"].trigger(NODE_DEBOUNCE_SECONDS)  # what the kernel said about it
+        if action == "add" and self.lanes:
+            self.lanes["imports"].trigger(IMPORTS_DEBOUNCE_SECONDS)
+
+    def _forget_device(self, devnode: str) -> None:
+        """udev says devnode is gone: drop it (a disk, or a partition) from the inventory now,
+        before the disks pass re-reads it all."""
+        with self._lock:
+            for held in ("snapshot", "_base"):
+                snapshot = getattr(self, held)
+                if snapshot is not None and snapshot.inventory is not None:
+                    setattr(self, held, without_device(snapshot, devnode))
 
     def _on_zed_event(self, event: zed.ZedEvent) -> None:
         log.debug("ZED event %s %s %s", event.eid, event.event_class, event.pool)
@@ -355,9 +382,14 @@ class Service:
             previous = self.snapshot or self._base
         fresh = self._read(lane, previous)
         with self._lock:
-            merged = merge(self.snapshot or self._base, fresh, lane)
+            current = self.snapshot or self._base
+            merged = merge(current, fresh, lane)
             if lane == "pools":
+                first = not self._pools_read
                 self._pools_read = True
+                gone = {p.name for p in current.pools} - {p.name for p in merged.pools}
+                if "imports" in self.lanes and (first or (gone and current.pool_status is not None)):
+                    self.lanes["imports"].trigger()  # which pools should be here, and are not
             if self._pools_read:
                 self.evaluate(merged)
             else:  # nothing to say before the pools were read once: keep what the disks gave
@@ -470,6 +502,22 @@ class Service:
         return any(
             p.name == "zpool" and p.outcome is model.ProbeOutcome.FAILED for p in report.snapshot.probes
         )
+
+
+def without_device(snapshot: model.Snapshot, devnode: str) -> model.Snapshot:
+    """Given a snapshot, return it without the disk at devnode, or without that partition."""
+    inventory = snapshot.inventory
+    if inventory is None or not any(
+        disk.devnode == devnode or any(part.devnode == devnode for part in disk.partitions)
+        for disk in inventory.disks
+    ):
+        return snapshot
+    disks = tuple(
+        dataclasses.replace(disk, partitions=tuple(p for p in disk.partitions if p.devnode != devnode))
+        for disk in inventory.disks
+        if disk.devnode != devnode
+    )
+    return dataclasses.replace(snapshot, inventory=dataclasses.replace(inventory, disks=disks))
 
 
 def merge(current: model.Snapshot, fresh: model.Snapshot, lane: str) -> model.Snapshot:

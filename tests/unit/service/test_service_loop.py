@@ -195,6 +195,26 @@ def test_a_corrupt_history_is_replaced_and_said(tmp_path, receiver):
     service.shutdown()
 
 
+def test_a_disk_udev_says_is_removed_leaves_the_inventory_before_the_disks_pass(tmp_path, receiver):
+    # The pools pass often ends before the disks pass (udev is slow to enumerate): its report
+    # must not take the pulled disk, still in the last inventory, for one that is back.
+    usb = next(d for d in HEALTHY.disks if d.transport is model.Transport.USB)
+    stale = dataclasses.replace(HEALTHY, pool_status=REMOVED.pool_status)
+    from nodewatch.diagnose import diagnose
+
+    assert "member-back" in {f.code for f in diagnose(stale).findings}  # what it said before
+    service = _service(tmp_path, receiver)
+    service.evaluate(HEALTHY)
+    for part in usb.partitions:
+        service._on_uevent("remove", part.devnode)
+    service._on_uevent("remove", usb.devnode)
+    assert usb.devnode not in {d.devnode for d in service.snapshot.disks}
+    service.evaluate(merge(service.snapshot, REMOVED, "pools"))
+    codes = {f.code for f in service.report.findings}
+    assert "member-missing" in codes and "member-back" not in codes, codes
+    service.shutdown()
+
+
 def test_merge_keeps_the_last_good_pools_when_zpool_failed():
     failed = dataclasses.replace(REMOVED, pool_status=None, zfs_version=None)
     merged = merge(HEALTHY, failed, "pools")
