@@ -63,8 +63,10 @@ def _action_text(number: int, action: Action, total: int) -> ActionText:
 
 
 def disk_ref_words(disk: DiskRef) -> str:
-    """The facts a person needs to find the disk: node, model, serial, bus, port."""
-    facts = [x for x in (disk.devnode, disk.model, f"serial {disk.serial}" if disk.serial else None) if x]
+    """The facts a person needs to find the disk: node (else its by-id name), model, serial,
+    bus, port."""
+    node = disk.devnode or disk.by_id
+    facts = [x for x in (node, disk.model, f"serial {disk.serial}" if disk.serial else None) if x]
     facts += [x for x in (disk.transport.value if disk.transport else None, disk.port) if x]
     return safe("  ".join(facts))
 
