@@ -19,19 +19,6 @@ def receiver():
     r.close()
 
 
-@pytest.fixture(autouse=True)
-def _nodewatch_logs_reach_caplog():
-    """An earlier in-process `nodewatch` CLI run (log.setup) stops the nodewatch logger's
-    propagation; these tests read the log through caplog."""
-    logger = logging.getLogger("nodewatch")
-    saved = (logger.propagate, logger.level, list(logger.handlers))
-    logger.propagate, logger.handlers[:] = True, []
-    logger.setLevel(logging.NOTSET)
-    yield
-    logger.propagate, logger.handlers[:] = saved[0], saved[2]
-    logger.setLevel(saved[1])
-
-
 def test_send_delivers_title_and_body(receiver):
     [outcome] = send([Target(receiver.url)], "pi1: CRITICAL tank", "zpool online tank 123")
     assert outcome.ok and outcome.error is None
@@ -48,7 +35,7 @@ def test_each_url_gets_its_own_outcome_with_a_reason(receiver):
 
 
 def test_a_failed_delivery_is_retried_and_every_attempt_recorded(receiver, caplog):
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger="nodewatch")  # an earlier CLI run in-process left WARNING
     receiver.refuse_next = 2
     attempts = []
     notifier = Notifier([Target(receiver.url)], record=attempts.append, backoff=(0.2, 0.2, 0.2))
@@ -75,6 +62,7 @@ def test_submit_never_blocks_on_a_hung_notifier():
 
 
 def test_gives_up_after_the_backoff_and_says_so(caplog):
+    caplog.set_level(logging.WARNING, logger="nodewatch")
     attempts = []
     notifier = Notifier([Target("json://127.0.0.1:9/")], record=attempts.append, backoff=(0.1,))
     notifier.submit("new", None, "t", "b")

@@ -21,19 +21,6 @@ def degraded():
     return diagnose(lab_snapshot("seed-usb-reattach", "zfs23", "02-degraded"))
 
 
-@pytest.fixture(autouse=True)
-def _nodewatch_logs_reach_caplog():
-    """An earlier in-process `nodewatch` CLI run (log.setup) stops the nodewatch logger's
-    propagation; these tests read the log through caplog."""
-    logger = logging.getLogger("nodewatch")
-    saved = (logger.propagate, logger.level, list(logger.handlers))
-    logger.propagate, logger.handlers[:] = True, []
-    logger.setLevel(logging.NOTSET)
-    yield
-    logger.propagate, logger.handlers[:] = saved[0], saved[2]
-    logger.setLevel(saved[1])
-
-
 def test_events_round_trip_with_the_report_that_showed_them(tmp_path, degraded):
     store = Store.in_directory(tmp_path)
     finding = degraded.findings[0]
@@ -70,6 +57,7 @@ def test_a_newer_schema_is_refused_not_rewritten(tmp_path):
 
 
 def test_a_corrupt_database_is_moved_aside_and_a_new_one_started(tmp_path, caplog, degraded):
+    caplog.set_level(logging.WARNING, logger="nodewatch")
     path = tmp_path / FILENAME
     store = Store(path)
     store.record_events(degraded, [("new", degraded.findings[0])], NOW)
