@@ -4,7 +4,8 @@ Threads, so that one slow probe never holds the others up:
 
 - the main thread ticks every few seconds: the systemd watchdog, the kstat poll (a pool's
   kernel state, read from /proc even while `zpool` hangs), the schedule of full and SMART
-  passes, and recovery holds running out;
+  passes, and recovery holds running out; a full pass reads the pools and the node, and
+  the disks only every tenth time while the udev monitor runs;
 - five lanes run collections, each on its own thread: `pools` (zpool + kstat); `node` (btrfs
   and the node's own health: power, heat, flash wear, space, NixOS generation, kernel log; on the
   full pass's schedule and after disk events); `disks` (udev + mounts); `imports` (pools
@@ -73,6 +74,7 @@ DEBOUNCE_SECONDS = 0.3  # gather a burst of uevents into one pass
 NODE_DEBOUNCE_SECONDS = 2.0  # after the pools and disks passes a disk event wakes
 IMPORTS_DEBOUNCE_SECONDS = 5.0  # a disk that comes: let the rest of its pool come too
 IMPORTS_INTERVAL_SECONDS = 3600.0
+DISKS_EVERY_PASSES = 10  # with the udev monitor running (each disks pass enumerates every disk)
 MEMBER_WRITE_SECONDS = 3600.0  # refresh "last seen" of an unchanged member at most hourly (SD cards)
 STALE_AFTER_PASSES = 3
 
@@ -290,6 +292,7 @@ class Service:
         next_smart = now + service.smart_interval_hours * 3600
         next_kstat = now + service.kstat_interval_seconds
         next_imports = now + IMPORTS_INTERVAL_SECONDS
+        passes = 0
         while not self.stop_event.wait(max(0.05, min(tick, next_kstat - time.monotonic()))):
             self.sd.watchdog()
             if self.replay is not None:
@@ -300,9 +303,13 @@ class Service:
                 self._poll_kstat()
             if now >= next_full:
                 next_full = now + service.collect_interval_seconds
+                passes += 1
                 self.lanes["pools"].trigger()
                 self.lanes["node"].trigger()
-                self.lanes["disks"].trigger()
+                # udev tells when a disk comes or goes: with its monitor running, the disks are
+                # re-read every DISKS_EVERY_PASSES passes only, to catch what it could miss.
+                if self._stop_udev is None or passes % DISKS_EVERY_PASSES == 0:
+                    self.lanes["disks"].trigger()
             if now >= next_imports:
                 next_imports = now + IMPORTS_INTERVAL_SECONDS
                 self.lanes["imports"].trigger()
