@@ -1,6 +1,7 @@
 """`nodewatch serve` in the guest under its own systemd unit: a pulled disk delivers an alert to
 a receiver in the guest naming the pool, the disk and the first command; plugging it back
-delivers the recovery. Also checks what the unit's sandbox lets the probes do."""
+delivers the recovery. Also checks what the unit's sandbox lets the probes do. Both flavours:
+OpenZFS 2.3 (`zpool status -j`, guids) and 2.1 (text: members named by their paths)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from .lab.disks import Disk, behind_usb_bridge, wd_sata
 from .lab.guestpkg import GUEST_VENV
 from .lab.vm import Machine, log
 from .lab.zfs import status
-from .test_scenarios import LabFactory, create_pool
+from .test_scenarios import BOTH, LabFactory, create_pool
 
 pytestmark = pytest.mark.e2e
 
@@ -95,8 +96,11 @@ def wait_received(m: Machine, want, timeout: float, what: str) -> dict:
     raise AssertionError(f"no {what} within {timeout:.0f} s; received {received(m)}\n{journal}")
 
 
-def test_service_alerts_when_a_disk_is_pulled_and_when_it_is_back(lab_factory: LabFactory) -> None:
-    lab = lab_factory("zfs23", "service")
+@pytest.mark.parametrize("flavour", BOTH)
+def test_service_alerts_when_a_disk_is_pulled_and_when_it_is_back(
+    lab_factory: LabFactory, flavour: str
+) -> None:
+    lab = lab_factory(flavour, "service")
     d = lab.disks_dir
     disks = [wd_sata(d, 1, port=0), wd_sata(d, 2, port=1), behind_usb_bridge(wd_sata(d, 3, port=2))]
     nvme = Disk("nvme1", d / "nvme1.raw", "nvme", serial="NVME0001")
@@ -158,12 +162,17 @@ def test_service_alerts_when_a_disk_is_pulled_and_when_it_is_back(lab_factory: L
     pulled = time.time()
     alert = wait_received(m, lambda msg: "CRITICAL" in msg["title"], 120, "alert for the pulled disk")
     st = status(m, "tank")
-    guid = next(r for r in st.rows if r.state in ("REMOVED", "UNAVAIL", "FAULTED")).guid
+    gone = next(r for r in st.rows if r.state in ("REMOVED", "UNAVAIL", "FAULTED"))
     log(f"alert: {alert['title']!r}\n{alert['message']}")
     assert "tank" in alert["title"]
     body = alert["message"]
-    assert "WDC WD40EFZX-68AWUN0" in body and "usb" in body.lower(), body
-    assert re.search(rf"run first: zpool online tank {guid}\b", body), body
+    if flavour == "zfs23":  # the member's guid: its disk is named from history (model, port)
+        assert "WDC WD40EFZX-68AWUN0" in body and "usb" in body.lower(), body
+        member = str(gone.guid)
+    else:  # 2.1 prints no guids: the member and its disk are named by the path ZFS recorded
+        member = re.sub(r"-part\d+$", "", gone.name.removeprefix("/dev/disk/by-id/"))
+        assert f"disk: {member}" in body and member.startswith("usb-WDC_WD40EFZX-68AWUN0"), body
+    assert re.search(rf"run first: zpool online tank {re.escape(member)}(\s|$)", body), body
     stamps = [float(line.split()[0]) for line in m.run(f"cat {ZED_STAMPS}").out.splitlines() if line.strip()]
     first = min((s for s in stamps if s <= alert["received_at"]), default=None)
     if first is not None:
