@@ -75,7 +75,7 @@ def main() -> int:
         check=False,
         env=_ENV,
     ).stderr
-    heavy_modules = ("pyudev", "flask", "apprise", "sqlite3", "subprocess")
+    heavy_modules = ("pyudev", "jinja2", "apprise", "sqlite3", "subprocess")
     heavy = [name for name in heavy_modules if re.search(rf"\|\s*{name}$", imported, re.MULTILINE)]
     print(f"heavy modules imported during replay: {', '.join(heavy) or 'none'}")
     return 0 if ok else 1

@@ -14,7 +14,7 @@ let
   # (tests/unit/nix checks the two lists agree).
   dependencies = with python3Packages; [
     pyudev
-    flask
+    jinja2
     waitress
     apprise
     prometheus-client
@@ -96,6 +96,7 @@ python3Packages.buildPythonApplication {
     pytestCheckHook
     hypothesis
     pytest-benchmark
+    werkzeug # the web app's WSGI test client
   ];
   # The unit tier only: lint is the project CI's job, and the e2e tier boots VMs.
   enabledTestPaths = [ "tests/unit" ];

@@ -9,13 +9,11 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from nodewatch.cli import common
 
 if TYPE_CHECKING:
-    from flask import Flask
-
     from nodewatch.config import Config
     from nodewatch.service.loop import Service
     from nodewatch.web.server import WebServer
@@ -78,8 +76,8 @@ def _replay_state_directory(configured: Path) -> Path:
 
 
 class LazyApp:
-    """The page's WSGI app, built on its first request: flask and its templates (~17 MB) stay
-    out of the service until someone looks (a Pi Zero has 512 MB for everything)."""
+    """The page's WSGI app, built on its first request: jinja2 and prometheus-client (~5 MiB)
+    stay out of the service until someone looks (a Pi Zero has 512 MB for everything)."""
 
     def __init__(self, build: Callable[[], Any]) -> None:
         self._build = build
@@ -111,7 +109,7 @@ def _start_web(config: Config, service: Service) -> WebServer | None:
 
     try:
         auth.from_config(config.web, config.path)  # a bad auth setting stops the start, not a request
-        server = start(cast("Flask", LazyApp(build)), config.web.listen)
+        server = start(LazyApp(build), config.web.listen)
     except (ListenError, auth.AuthConfigError) as err:
         print(f"nodewatch serve: {err}", file=sys.stderr)
         raise SystemExit(3) from None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from flask import Flask
+    from nodewatch.web.wsgi import WsgiApp
 
 DEFAULT_PORT = 8427  # nodewatch's documented port (config.py [web] listen)
 THREADS = 2
@@ -64,7 +64,7 @@ class WebServer:
         self.server.task_dispatcher.shutdown()
 
 
-def start(app: Flask, listen: str) -> WebServer:
+def start(app: WsgiApp, listen: str) -> WebServer:
     """Given the app and web.listen, bind and serve in a daemon thread; return the running server.
 
     Raise ListenError when the address is malformed or cannot be bound (in use, not ours).
@@ -74,7 +74,7 @@ def start(app: Flask, listen: str) -> WebServer:
     return start_on(app, host, port, listen)
 
 
-def start_on(app: Flask, host: str, port: int, shown: str | None = None) -> WebServer:
+def start_on(app: WsgiApp, host: str, port: int, shown: str | None = None) -> WebServer:
     from waitress.server import create_server
 
     try:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from werkzeug.test import Client
 
 from nodewatch.web import metrics
 from nodewatch.web.app import create_app
@@ -30,7 +31,7 @@ DEMO_FIRST_COMMAND = (
 
 
 def _metrics_text(report: Any) -> str:
-    client = create_app(ReplaySource(report, "demo")).test_client()
+    client = Client(create_app(ReplaySource(report, "demo")))
     return client.get("/metrics").get_data(as_text=True)
 
 

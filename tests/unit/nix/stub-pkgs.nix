@@ -40,7 +40,8 @@ let
       lib.genAttrs [
         "setuptools"
         "pyudev"
-        "flask"
+        "jinja2"
+        "werkzeug"
         "waitress"
         "apprise"
         "prometheus-client"

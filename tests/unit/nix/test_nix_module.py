@@ -551,6 +551,8 @@ def test_the_vm_tests_status_checks_read_the_real_api(flake: dict[str, Any], tmp
     import ast
     import shlex
 
+    from werkzeug.test import Client
+
     from nodewatch import diagnose, replay
     from nodewatch.web.app import create_app
     from nodewatch.web.source import ReplaySource
@@ -559,7 +561,7 @@ def test_the_vm_tests_status_checks_read_the_real_api(flake: dict[str, Any], tmp
     if jq is None:
         pytest.skip("jq not installed (apt-get install jq): the VM test's filters were not run")
     report = diagnose.diagnose(replay.demo_snapshot())
-    response = create_app(ReplaySource(report, "demo")).test_client().get("/api/v1/status")
+    response = Client(create_app(ReplaySource(report, "demo"))).get("/api/v1/status")
     document = response.get_json()
     (pool,) = [pool for pool in document["pools"] if pool["state"] == "DEGRADED"]
     # What the script reads from the document exists, with the meaning it assumes.

@@ -1,4 +1,4 @@
-"""Every route of the web app through Flask's test client, with hostile strings in every field."""
+"""Every route of the web app through Werkzeug's test client, with hostile strings in every field."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
+from werkzeug.test import Client
 
 from nodewatch import model
 from nodewatch.config import WebSettings
@@ -34,8 +34,8 @@ class FixedSource:
         return self._events[:limit]
 
 
-def _client(source: object, web: WebSettings | None = None) -> FlaskClient:
-    return create_app(source, web).test_client()  # type: ignore[arg-type]
+def _client(source: object, web: WebSettings | None = None) -> Client:
+    return Client(create_app(source, web))  # type: ignore[arg-type]
 
 
 def _events(report: model.Report) -> tuple[Event, ...]:
@@ -382,3 +382,92 @@ def test_event_times_are_shown_in_utc():
     view = page.build(Status(None, True, None), [event], now=datetime.now(UTC))
     assert view.events[0].at == "2026-01-02 03:04 UTC"
     assert view.events[0].where == "tank"
+
+
+@pytest.mark.parametrize("method", ["pbkdf2:sha256:1000", "pbkdf2:sha512:1000", "scrypt:1024:8:1"])
+def test_hashes_are_werkzeugs_format_both_ways(method):
+    """Hash files made by Werkzeug (what the app read before) still work, and ours read in Werkzeug."""
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    theirs = generate_password_hash("correct horse", method=method)
+    assert auth.check_password_hash(theirs, "correct horse")
+    assert not auth.check_password_hash(theirs, "correct horsE")
+    ours = auth.make_hash("correct horse", method)
+    assert check_password_hash(ours, "correct horse")
+    assert not check_password_hash(ours, "Correct horse")
+
+
+@pytest.mark.parametrize(
+    "broken", ["", "pbkdf2:sha256:1000", "pbkdf2:nohash:10$s$00", "pbkdf2:sha256:x$s$00", "md5$s$00"]
+)
+def test_a_broken_hash_matches_no_password(broken):
+    assert not auth.check_password_hash(broken, "")
+
+
+# ─── plain WSGI, as Werkzeug answered ───────────────────────────────────────
+
+
+def test_head_options_and_cached_static_files():
+    client = _client(ReplaySource(reports.demo(), "demo"))
+    page_response = client.get("/")
+    head = client.head("/")
+    assert head.status_code == 200
+    assert head.get_data() == b""
+    assert head.headers["Content-Length"] == str(len(page_response.get_data()))
+    options = client.options("/api/v1/status")
+    assert (options.status_code, options.headers["Allow"]) == (200, "HEAD, GET, OPTIONS")
+    script = client.get("/static/page.js")
+    assert script.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert script.headers["Cache-Control"] == "public, max-age=3600"
+    again = client.get("/static/page.js", headers={"If-None-Match": script.headers["ETag"]})
+    assert (again.status_code, again.get_data()) == (304, b"")
+    assert client.get("/static/page.js", headers={"If-None-Match": '"other"'}).status_code == 200
+    assert client.get("/static/../app.py").status_code == 404
+    assert client.post("/static/page.js").status_code == 405
+
+
+def test_a_failing_source_is_a_500_with_the_headers_and_nothing_else(caplog):
+    class Broken:
+        def status(self) -> Status:
+            raise RuntimeError("the state is gone")
+
+        def events(self, limit: int = 50) -> Sequence[Event]:
+            return ()
+
+    response = _client(Broken()).get("/")
+    assert response.status_code == 500
+    assert response.get_data() == b"Internal Server Error\n"
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert "the state is gone" in caplog.text
+
+
+def test_serving_loads_no_web_framework(tmp_path):
+    """The memory budget (bench/bench_web.py): every route, with basic auth, loads no Flask or Werkzeug."""
+    import subprocess
+    import sys
+
+    hash_file = tmp_path / "hash"
+    hash_file.write_text(auth.make_hash("pw", "pbkdf2:sha256:1000"))
+    code = (
+        "import base64, sys\n"
+        "from nodewatch import diagnose, replay\n"
+        "from nodewatch.config import WebSettings\n"
+        "from nodewatch.web.app import create_app\n"
+        "from nodewatch.web.source import ReplaySource\n"
+        f"web = WebSettings(basic_auth_user='a', basic_auth_password_hash_file={str(hash_file)!r})\n"
+        "app = create_app(ReplaySource(diagnose.diagnose(replay.demo_snapshot()), 'demo'), web)\n"
+        "token = 'Basic ' + base64.b64encode(b'a:pw').decode()\n"
+        "seen = []\n"
+        f"for route in {(*ROUTES, '/static/page.css')!r}:\n"
+        "    environ = {'REQUEST_METHOD': 'GET', 'PATH_INFO': route, 'HTTP_AUTHORIZATION': token}\n"
+        "    b''.join(app(environ, lambda status, headers: seen.append(status)))\n"
+        "print(seen, sorted(m for m in ('flask', 'werkzeug', 'click') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).parents[3],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == f"{['200 OK'] * (len(ROUTES) + 1)} []"

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
+from werkzeug.test import Client
 
 from nodewatch import model
 from nodewatch.web.app import create_app
@@ -16,7 +17,7 @@ from tests.unit.web.test_app import FixedSource
 
 
 def _scrape(source: object) -> dict[str, list[Sample]]:
-    response = create_app(source).test_client().get("/metrics")  # type: ignore[arg-type]
+    response = Client(create_app(source)).get("/metrics")  # type: ignore[arg-type]
     assert response.status_code == 200
     assert response.content_type.startswith("text/plain; version=")
     out: dict[str, list[Sample]] = {}
