@@ -3,10 +3,14 @@
 Runs `smartctl -x -j -n standby -d TYPE DEVICE` through probe/run.py with the
 configured timeout, on up to SMART_WORKERS disks at once (smartctl can take
 30 s on a stalling USB bridge; one disk after another would add those up).
-The -d type follows the disk's transport (decided by the inventory): `sat`
-behind USB bridges (most pass ATA through with SAT; the NVMe bridges need
-their own types), `nvme` for NVMe, smartctl's own choice for SATA and SCSI.
-SD cards and virtio disks have no SMART and are not asked.
+The -d type follows the disk's transport (decided by the inventory): behind a
+USB bridge, the type smartmontools' drive database lists for the bridge's
+USB ids (known_hardware.USB_BRIDGE_SMART: the NVMe bridges' snt* types, the
+old JMicron, Cypress and Prolific pass-throughs), which is what smartctl
+picks by itself for a bridge it knows, and `sat` for one it does not list or
+lists with no type (most bridges pass ATA through with SAT; smartctl alone
+would refuse an unknown bridge); `nvme` for NVMe, smartctl's own choice for
+SATA and SCSI. SD cards and virtio disks have no SMART and are not asked.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from nodewatch.config import SmartSettings
+from nodewatch.known_hardware import bridge_smart
 from nodewatch.model import ProbeErrorKind, RawOutput, SmartInfo, Transport
 from nodewatch.parse.inventory import SmartTarget
 from nodewatch.parse.smartctl import parse_smartctl_json
@@ -31,12 +36,7 @@ NO_SMART: dict[Transport, str] = {
     Transport.MMC: "SD cards and eMMC have no SMART",
     Transport.VIRTIO: "virtio disks have no SMART (the host's disks do)",
 }
-# USB to NVMe bridges answer neither sat nor nvme (smartmontools drivedb; ANCHORS.md §1.7).
-USB_NVME_BRIDGE_TYPES: dict[str, str] = {
-    "152d:0583": "sntjmicron",
-    "174c:2362": "sntasmedia",
-    "0bda:9210": "sntrealtek",
-}
+USB_DEFAULT_TYPE = "sat"  # SCSI/ATA Translation: the standard pass-through most bridges speak
 _NEEDS_ROOT = ("Permission denied", "Operation not permitted")
 _INSTALL_HINT = "(install smartmontools)"
 
@@ -48,7 +48,8 @@ def device_type(target: SmartTarget) -> str | None:
     if target.transport in NO_SMART:
         return None
     if target.transport is Transport.USB:
-        return USB_NVME_BRIDGE_TYPES.get(target.usb_ids or "", "sat")
+        known = bridge_smart(target.usb_ids)
+        return known.device_type if known and known.device_type else USB_DEFAULT_TYPE
     if target.transport is Transport.NVME:
         return "nvme"
     return "auto"

@@ -6,6 +6,11 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nodewatch import known_hardware
 from nodewatch.model import ProbeErrorKind, ProbeOutcome, Transport
 from nodewatch.parse.inventory import SmartTarget
 from nodewatch.probe import smartctl as module
@@ -40,6 +45,54 @@ def test_device_type_follows_the_transport() -> None:
     assert module.device_type(SmartTarget("/dev/sdc", Transport.SATA)) == "auto"
     assert module.device_type(SmartTarget("/dev/mmcblk0", Transport.MMC)) is None
     assert module.device_type(SmartTarget("/dev/vdb", Transport.VIRTIO)) is None
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        # USB to NVMe bridges: their own types, as drivedb.h lists them.
+        ("152d:0583", "sntjmicron"),  # JMicron JMS583
+        ("152D:0583", "sntjmicron"),  # the ids in any case
+        ("174c:2362", "sntasmedia"),  # ASMedia ASM2362
+        ("0bda:9210", "sntrealtek"),  # Realtek RTL9210
+        ("0dd8:9210", "sntrealtek"),  # the RTL9210 under another vendor id (drivedb's pattern)
+        ("04e8:4001", "sntasmedia"),  # Samsung Portable SSD T7
+        ("0bc2:aa1a", "sntasmedia"),  # Seagate FireCuda Gaming SSD, before Seagate's catch-all
+        # Old USB to ATA bridges with their own pass-through.
+        ("152d:2329", "usbjmicron"),
+        ("04b4:6830", "usbcypress"),
+        ("067b:2571", "usbprolific"),
+        ("2109:0700", "sat,12"),
+        # Listed as passing no SMART, or not listed: the standard SAT, which only reads.
+        ("0402:5621", "sat"),
+        ("46f4:0001", "sat"),  # QEMU's USB storage (the lab)
+        ("dead:beef", "sat"),
+        (None, "sat"),
+    ],
+)
+def test_a_usb_disk_is_asked_with_the_type_drivedb_lists_for_its_bridge(
+    ids: str | None, expected: str
+) -> None:
+    assert module.device_type(SmartTarget("/dev/sdb", Transport.USB, ids)) == expected
+
+
+@given(st.data())
+def test_the_probe_and_the_bridge_finding_read_one_table(data: st.DataObject) -> None:
+    """Any bridge smartmontools lists with a type is asked with that type (sat otherwise), so the
+    finding about a bridge that hides SMART knows what was tried (known_hardware.USB_BRIDGE_SMART)."""
+    entry = data.draw(st.sampled_from(known_hardware.USB_BRIDGE_SMART))
+    ids = data.draw(st.from_regex(entry.pattern, fullmatch=True))
+    first = known_hardware.bridge_smart(ids)  # an earlier, more specific entry may win, as in drivedb
+    assert first is not None
+    asked = module.device_type(SmartTarget("/dev/sdb", Transport.USB, ids))
+    assert asked == (first.device_type if first.device_type else "sat")
+
+
+def test_the_probe_keeps_no_table_of_its_own() -> None:
+    tables = [
+        name for name, value in vars(module).items() if isinstance(value, dict) and "152d:0583" in value
+    ]
+    assert tables == []
 
 
 def test_read_smart_asks_without_waking_the_disk() -> None:
