@@ -18,6 +18,7 @@ from nodewatch.words.disks import (
     bridge_ids,
     naming_explanation,
     serial_words,
+    smart_verdict,
     smart_words,
 )
 from nodewatch.words.sizes import decimal_size
@@ -134,15 +135,24 @@ def partition_text(partition: Partition, *, whole_disk: bool = False) -> Partiti
     )
 
 
+def smart_badge(disk: Disk) -> str:
+    """The SMART verdict in a word or two ('fine', 'replace soon', 'FAILING'); when the drive was
+    not judged, what stopped it ('not read', 'unavailable', 'no verdict')."""
+    from nodewatch.diagnose.smart import SmartHealth, judge
+    from nodewatch.words.smart import HEALTH_WORDS
+
+    health = judge(disk.smart).health
+    return smart_verdict(disk.smart) if health is SmartHealth.UNKNOWN else HEALTH_WORDS[health.name]
+
+
 def smart_line(disk: Disk) -> str:
     """The SMART line of a disk: the verdict first (what to do), then the facts it rests on."""
     from nodewatch.diagnose.smart import SmartHealth, judge
-    from nodewatch.words.smart import HEALTH_WORDS
 
     facts = smart_words(disk.smart)
     verdict = judge(disk.smart)
     if verdict.health is SmartHealth.UNKNOWN:
         return facts
-    head = HEALTH_WORDS[verdict.health.name]
+    head = smart_badge(disk)
     worst = [concern.facts for concern in verdict.concerns if concern.health is verdict.health]
     return f"{head}" + (f" ({'; '.join(worst)})" if worst else "") + f" · {facts}"

@@ -18,6 +18,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from nodewatch import __version__
+from nodewatch.diagnose.smart import SmartHealth, judge
 from nodewatch.model import (
     Disk,
     Pool,
@@ -35,6 +36,8 @@ from nodewatch.web.source import Status, StatusSource
 # The states `zpool status` prints (model.py), lower-cased as node_exporter does.
 POOL_STATES = ("online", "degraded", "faulted", "offline", "unavail", "removed", "suspended")
 SPARE_STATES = ("avail", "inuse", "faulted", "unavail", "removed", "offline")
+# The SMART verdict's levels (diagnose/smart.py SmartHealth), best first, lower-cased.
+SMART_VERDICTS = tuple(health.name.lower() for health in SmartHealth if health is not SmartHealth.UNKNOWN)
 _GROUPS = frozenset({VdevType.ROOT, VdevType.LOGS, VdevType.CACHE, VdevType.SPECIAL, VdevType.DEDUP})
 
 
@@ -243,9 +246,16 @@ def _disks(snapshot: Snapshot) -> list[Metric]:
         labels=["device", "model", "serial", "transport", "bridge_driver", "by_id", "pools"],
     )
     size = GaugeMetricFamily("nodewatch_disk_size_bytes", "The disk's size.", labels=["device"])
+    verdict = GaugeMetricFamily(
+        "nodewatch_disk_smart_verdict",
+        "nodewatch's SMART verdict on the drive, one-hot: 1 for the current one (ok, watch, check,"
+        " replace_soon, failing; docs/disks.md#the-verdict); no series when the drive was not judged.",
+        labels=["device", "verdict"],
+    )
     passed = GaugeMetricFamily(
         "nodewatch_disk_smart_passed",
-        "SMART overall health: 1 passed, 0 failed; no series when SMART could not say.",
+        "The drive's own SMART overall-health self-assessment: 1 passed, 0 failed; no series when SMART"
+        " could not say. A drive can pass it and still need replacing: read nodewatch_disk_smart_verdict.",
         labels=["device"],
     )
     temperature = GaugeMetricFamily(
@@ -270,6 +280,9 @@ def _disks(snapshot: Snapshot) -> list[Metric]:
         info.add_metric(_disk_labels(disk), 1)
         if disk.size_bytes is not None:
             size.add_metric([disk.devnode], disk.size_bytes)
+        health = judge(disk.smart).health
+        if health is not SmartHealth.UNKNOWN:
+            _one_hot(verdict, [disk.devnode], health.name, SMART_VERDICTS)
         smart = disk.smart
         if not smart or not smart.available:
             continue
@@ -287,7 +300,7 @@ def _disks(snapshot: Snapshot) -> list[Metric]:
             wear.add_metric([disk.devnode], smart.nvme_percentage_used / 100)
         if smart.power_on_hours is not None:
             power_on.add_metric([disk.devnode], smart.power_on_hours * 3600)
-    return [info, size, passed, temperature, reallocated, pending, wear, media, power_on]
+    return [info, size, verdict, passed, temperature, reallocated, pending, wear, media, power_on]
 
 
 def _disk_labels(disk: Disk) -> list[str]:

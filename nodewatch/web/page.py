@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from nodewatch.diagnose.rules import smart as smart_rules
+from nodewatch.diagnose.smart import SmartHealth, judge
 from nodewatch.model import (
     Disk,
     Finding,
@@ -27,7 +29,7 @@ from nodewatch.model import (
     Vdev,
     VdevType,
 )
-from nodewatch.present.disks import by_id_text, inventory_summary, smart_expected
+from nodewatch.present.disks import by_id_text, inventory_summary, smart_badge, smart_expected, smart_line
 from nodewatch.present.envelope import envelope, report_document
 from nodewatch.present.findings import LAST_RESORT, FindingText, finding_text, needs_attention
 from nodewatch.present.pools import Tone, describe_scan, space_words, state_tone
@@ -39,8 +41,6 @@ from nodewatch.words.disks import (
     bridge_driver,
     bridge_ids,
     naming_explanation,
-    smart_verdict,
-    smart_words,
 )
 from nodewatch.words.sizes import decimal_size, rough_duration
 
@@ -108,7 +108,7 @@ class DiskView:
     bridge: str | None
     size: str | None
     pools: tuple[str, ...]
-    smart_verdict: str  # PASSED, FAILED, unavailable, not read, no verdict
+    smart_verdict: str  # the verdict as the disks view says it: fine, watch, … FAILING; or not read, …
     smart_css: str
     temperature: str | None
     smart_line: str
@@ -306,6 +306,15 @@ def state_css(state: str) -> str:
     return TONE_CLASSES[state_tone(state)]
 
 
+def smart_css(health: SmartHealth) -> str:
+    """The verdict's colour: green when fine, else as severe as the finding it raises."""
+    if health is SmartHealth.UNKNOWN:
+        return "unknown"
+    if health is SmartHealth.OK:
+        return "ok"
+    return SEVERITY_CLASSES[smart_rules.SEVERITY[health]]
+
+
 def disk_anchor(disk: Disk) -> str:
     return "disk-" + "".join(
         c if c.isascii() and c.isalnum() else "-" for c in disk.devnode.removeprefix("/dev/")
@@ -314,11 +323,9 @@ def disk_anchor(disk: Disk) -> str:
 
 def _disk(disk: Disk, snapshot: Snapshot) -> DiskView:
     smart = disk.smart
-    smart_css, temperature = "unknown", None
-    if smart is not None and smart.available:
-        smart_css = {True: "ok", False: "critical", None: "unknown"}[smart.passed]
-        if smart.temperature_celsius is not None:
-            temperature = f"{smart.temperature_celsius} °C"
+    temperature = None
+    if smart is not None and smart.available and smart.temperature_celsius is not None:
+        temperature = f"{smart.temperature_celsius} °C"
     serial = smart.serial if smart and smart.serial else disk.serial
     transport = TRANSPORTS[disk.transport].badge
     bridge_serial = bridge = None
@@ -346,10 +353,10 @@ def _disk(disk: Disk, snapshot: Snapshot) -> DiskView:
         bridge=safe(bridge) if bridge else None,
         size=decimal_size(disk.size_bytes) if disk.size_bytes else None,
         pools=tuple(safe(pool) for pool in pools),
-        smart_verdict=smart_verdict(smart),
-        smart_css=smart_css,
+        smart_verdict=safe(smart_badge(disk)),
+        smart_css=smart_css(judge(smart).health),
         temperature=temperature,
-        smart_line=safe(smart_words(smart)) if smart is not None or expected else "",
+        smart_line=safe(smart_line(disk)) if smart is not None or expected else "",
         why_named=safe(why) if why else None,
         warnings=tuple(safe(warning) for warning in disk.warnings),
         by_id=tuple(safe(by_id_text(link)) for link in disk.by_id),

@@ -13,6 +13,7 @@ from werkzeug.test import Client
 
 from nodewatch import model
 from nodewatch.config import WebSettings
+from nodewatch.present.disks import smart_badge, smart_line
 from nodewatch.present.terminal import safe
 from nodewatch.web import auth, page
 from nodewatch.web.app import CONTENT_SECURITY_POLICY, create_app
@@ -110,11 +111,21 @@ def test_page_of_the_zoo_shows_scan_progress_scrub_age_smart_and_failed_probes()
     volumes = next(pool for pool in view.pools if pool.name == "volumes")
     assert volumes.last_scrub_age == "661 d 23 h ago"
     sdb = next(disk for disk in view.disks if disk.devnode == "/dev/sdb")
-    assert (sdb.smart_verdict, sdb.smart_css) == ("FAILED", "critical")
+    assert (sdb.smart_verdict, sdb.smart_css) == ("FAILING", "critical")
+    # The NVMe says PASSED, yet its 7 media errors mean "replace soon": the verdict, not the flag.
+    nvme = next(disk for disk in view.disks if disk.devnode == "/dev/nvme0n1")
+    assert (nvme.smart_verdict, nvme.smart_css) == ("replace soon", "warning")
+    assert nvme.smart_line.startswith("replace soon (7 media and data integrity errors (NVMe)) · PASSED")
+    # Every disk's SMART words on the page are the disks view's (the CLI's), word for word.
+    for disk in report.snapshot.disks:
+        shown = next(d for d in view.disks if d.devnode == disk.devnode)
+        assert shown.smart_verdict == smart_badge(disk)
+        assert shown.smart_line in ("", smart_line(disk))
     assert view.uptime == "3 d 4 h"
     assert view.collected_age == "1 min ago"
     assert view.failed_probes == (("smartctl", "smartctl timed out after 30 s"),)
     html = _client(FixedSource(status, _events(report))).get("/").get_data(as_text=True)
+    assert '<span class="badge smart warning">replace soon</span>' in html
     assert '<progress max="100" value="66.46">' in html
     assert "smartctl</strong> failed: smartctl timed out after 30 s" in html
     assert "badge transport nvme" in html

@@ -81,6 +81,16 @@ def test_zoo_exports_counters_scans_capacity_and_smart():
     )
     assert _value(metrics["nodewatch_pool_data_errors"], pool="volumes") > 0
     assert _value(metrics["nodewatch_disk_smart_passed"], device="/dev/sdb") == 0
+    # The verdict, one-hot: the failing drive, a fine one, and an NVMe that passes its own check
+    # with 7 media errors (replace soon); drives that were not judged have no series.
+    verdicts = metrics["nodewatch_disk_smart_verdict"]
+    current = {s.labels["device"]: s.labels["verdict"] for s in verdicts if s.value == 1}
+    assert current == {"/dev/sdb": "failing", "/dev/sdc": "ok", "/dev/nvme0n1": "replace_soon"}
+    assert _value(metrics["nodewatch_disk_smart_passed"], device="/dev/nvme0n1") == 1
+    for device in current:
+        assert sorted(s.labels["verdict"] for s in verdicts if s.labels["device"] == device) == sorted(
+            ["ok", "watch", "check", "replace_soon", "failing"]
+        )
     assert _value(metrics["nodewatch_disk_reallocated_sectors"], device="/dev/sdb") == 1975
     assert _value(metrics["nodewatch_disk_pending_sectors"], device="/dev/sdb") == 8
     assert _value(metrics["nodewatch_disk_nvme_media_errors"], device="/dev/nvme0n1") == 7
