@@ -26,27 +26,33 @@ def set_path_and_online(pool: str, guid: int | str, path: str) -> str:
     return both(zpool("set", f"path={path}", pool, guid), zpool("online", pool, guid))
 
 
-def export_import(pool: str, search_dir: str | tuple[str, ...] | None = "/dev/disk/by-id") -> str:
+def export_import(pool: str, search_dir: SearchDirs = "/dev/disk/by-id") -> str:
     # Import scans search_dir, finds the member by its label and records the
     # path it found: works on every OpenZFS version, but the pool must be unused.
     # None: the platform's default search (FreeBSD /dev with GEOM labels, illumos /dev/dsk).
     # Several: each `-d` a directory or one device (zpool-import(8) "-d dir|device"), e.g.
     # every member's own path where a by-id scan would miss one (two bridges, one serial).
-    if search_dir is None:
-        return both(zpool("export", pool), zpool("import", pool))
-    dirs = (search_dir,) if isinstance(search_dir, str) else search_dir
-    return both(zpool("export", pool), zpool("import", *(arg for d in dirs for arg in ("-d", d)), pool))
+    return both(zpool("export", pool), import_pool(pool, search_dir))
 
 
-def import_pool(pool: str, search_dir: str | None, *options: str) -> str:
+# Where `zpool import` looks: a directory, several directories or devices (one `-d` each),
+# or None for the platform's default search.
+SearchDirs = str | tuple[str, ...] | None
+
+
+def _search_args(search_dir: SearchDirs) -> tuple[str, ...]:
+    dirs = (search_dir,) if isinstance(search_dir, str) else search_dir or ()
+    return tuple(arg for d in dirs for arg in ("-d", d))
+
+
+def import_pool(pool: str, search_dir: SearchDirs, *options: str) -> str:
     # Scans search_dir (None: the platform's default search) for the pool's members by label.
-    where = ("-d", search_dir) if search_dir else ()
-    return zpool("import", *where, *options, pool)
+    return zpool("import", *_search_args(search_dir), *options, pool)
 
 
-def import_listing(search_dir: str | None) -> str:
+def import_listing(search_dir: SearchDirs) -> str:
     # Without a pool name `zpool import` only lists what it finds: read-only.
-    return zpool("import", "-d", search_dir) if search_dir else zpool("import")
+    return zpool("import", *_search_args(search_dir))
 
 
 def online(pool: str, device: str | int) -> str:

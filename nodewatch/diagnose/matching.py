@@ -178,6 +178,24 @@ def import_search(context: Context, pool: Pool) -> ImportSearch:
     each member's own path is given instead: its own by-id name, else its partition UUID.
     """
     located = [where for _leaf, where in member_locations(context, pool) if where is not None]
+    return _search_over(located)
+
+
+def labelled_search(context: Context, pool: Pool) -> ImportSearch:
+    """import_search for a pool that is not imported: its members are the partitions whose
+    ZFS label names it (a listing does not say where its members are)."""
+    labelled = [
+        Location(disk, partition)
+        for disk in context.snapshot.disks
+        for partition in disk.partitions
+        if partition.zfs
+        and partition.zfs.pool_name == pool.name
+        and (pool.guid is None or partition.zfs.pool_guid in (None, pool.guid))
+    ]
+    return _search_over(labelled)
+
+
+def _search_over(located: list[Location]) -> ImportSearch:
     claimed = [where for where in located if where.shared_names and not _has_own_by_id(where)]
     if not claimed:
         return ImportSearch((BY_ID_DIR,))

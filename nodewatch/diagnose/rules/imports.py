@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context
+from nodewatch.diagnose.matching import BY_ID_DIR, labelled_search
 from nodewatch.diagnose.platform import commands_for
 from nodewatch.model import (
     DEGRADED,
@@ -58,7 +59,12 @@ def check(context: Context) -> Iterator[Finding]:
         if pool is None:
             finding = _not_found(expected, search_dir, looked=snapshot.importable is not None)
         else:
-            finding = _listed(expected, pool, search_dir)
+            search = labelled_search(context, pool) if search_dir == BY_ID_DIR else None
+            if search and search.why:
+                finding = _listed(expected, pool, search.search)
+                finding = replace(finding, detail=f"{finding.detail} Here {search.why}.")
+            else:
+                finding = _listed(expected, pool, search_dir)
         memory = _remembered(context, expected.name, pool)
         yield replace(finding, detail=f"{finding.detail} {memory}") if memory else finding
     expected_names = {pool.name for pool in snapshot.expected_pools}
@@ -77,7 +83,7 @@ def _remembered(context: Context, name: str, pool: Pool | None) -> str:
     return " ".join(words.last_seen(member) for member in sorted(members, key=lambda m: m.vdev_guid))
 
 
-def _seen_before(context: Context, name: str, search_dir: str | None) -> Finding:
+def _seen_before(context: Context, name: str, search_dir: commands.SearchDirs) -> Finding:
     members = sorted((m for m in context.known_members.values() if m.pool == name), key=lambda m: m.last_seen)
     last = members[-1].last_seen if members else None
     return Finding(
@@ -113,7 +119,7 @@ def _names(leaves: list[Vdev]) -> str:
     )
 
 
-def _listed(expected: ExpectedPool, pool: Pool, search_dir: str | None) -> Finding:
+def _listed(expected: ExpectedPool, pool: Pool, search_dir: commands.SearchDirs) -> Finding:
     status = " ".join((pool.status or "").split())
     features = unsupported_features(pool)
     root_note = pool.root.note if pool.root else ""
@@ -128,7 +134,7 @@ def _listed(expected: ExpectedPool, pool: Pool, search_dir: str | None) -> Findi
     return _not_importable(expected, pool, search_dir)
 
 
-def _importable(expected: ExpectedPool, pool: Pool, search_dir: str | None) -> Finding:
+def _importable(expected: ExpectedPool, pool: Pool, search_dir: commands.SearchDirs) -> Finding:
     missing = _missing_leaves(pool)
     corrupted = [leaf for leaf in missing if "corrupted data" in leaf.note]
     detail = (
@@ -181,7 +187,7 @@ def _importable(expected: ExpectedPool, pool: Pool, search_dir: str | None) -> F
     )
 
 
-def _other_host(expected: ExpectedPool, pool: Pool, search_dir: str | None) -> Finding:
+def _other_host(expected: ExpectedPool, pool: Pool, search_dir: commands.SearchDirs) -> Finding:
     return Finding(
         severity=Severity.CRITICAL,
         code="pool-not-imported-hostid",
@@ -209,7 +215,7 @@ def _other_host(expected: ExpectedPool, pool: Pool, search_dir: str | None) -> F
     )
 
 
-def _hostid_unset(expected: ExpectedPool, pool: Pool, search_dir: str | None) -> Finding:
+def _hostid_unset(expected: ExpectedPool, pool: Pool, search_dir: commands.SearchDirs) -> Finding:
     return Finding(
         severity=Severity.CRITICAL,
         code="pool-not-imported-hostid",
@@ -233,7 +239,7 @@ def _hostid_unset(expected: ExpectedPool, pool: Pool, search_dir: str | None) ->
 
 
 def _unsupported(
-    expected: ExpectedPool, pool: Pool, features: tuple[str, ...], search_dir: str | None
+    expected: ExpectedPool, pool: Pool, features: tuple[str, ...], search_dir: commands.SearchDirs
 ) -> Finding:
     needed = release_needed(features)
     listed = ", ".join(features) if features else "(not named in the listing)"
@@ -269,7 +275,7 @@ def _unsupported(
     )
 
 
-def _not_importable(expected: ExpectedPool, pool: Pool, search_dir: str | None) -> Finding:
+def _not_importable(expected: ExpectedPool, pool: Pool, search_dir: commands.SearchDirs) -> Finding:
     missing = _missing_leaves(pool)
     whole_vdevs_missing = top_level_missing(pool)
     detail = (
@@ -311,7 +317,7 @@ def _not_importable(expected: ExpectedPool, pool: Pool, search_dir: str | None) 
     )
 
 
-def _not_found(expected: ExpectedPool, search_dir: str | None, *, looked: bool) -> Finding:
+def _not_found(expected: ExpectedPool, search_dir: commands.SearchDirs, *, looked: bool) -> Finding:
     if not looked:
         return Finding(
             severity=Severity.UNKNOWN,
@@ -341,7 +347,7 @@ def _not_found(expected: ExpectedPool, search_dir: str | None, *, looked: bool) 
     )
 
 
-def _listing(search_dir: str | None, check_first: str | None = None) -> Action:
+def _listing(search_dir: commands.SearchDirs, check_first: str | None = None) -> Action:
     """The read-only `zpool import` listing: what the node's disks hold, pool by pool."""
     return Action(
         command=commands.import_listing(search_dir),

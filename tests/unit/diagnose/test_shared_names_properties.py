@@ -324,3 +324,50 @@ def test_a_member_opened_through_a_shared_name_is_warned_about_and_reimported_by
         f"zpool export {POOL} && zpool import -d {by_uuid}0 -d {by_uuid}1 {POOL}"
     )
     assert not [f for f in report.findings if f.code == "positional-device-name"]
+
+
+def test_a_pool_not_imported_is_imported_from_each_members_own_device():
+    """The boot did not import the pool; the read-only listing over /dev/disk/by-id finds it
+    DEGRADED, missing the member it cannot reach through the shared name. The import nodewatch
+    gives names each labelled partition, so it finds both."""
+    records = [
+        *_usb_disk(0, "000000000000", MEMBER_GUIDS[0]),
+        *_usb_disk(1, "000000000000", MEMBER_GUIDS[1]),
+    ]
+    shared = "usb-WDC_WD40EFZX-68AWUN0_000000000000-0:0-part1"
+    listing = model.Pool(
+        POOL,
+        "DEGRADED",
+        model.Guid(POOL_GUID),
+        root=model.Vdev(
+            POOL,
+            model.VdevType.ROOT,
+            "DEGRADED",
+            children=(
+                model.Vdev(
+                    "mirror-0",
+                    model.VdevType.MIRROR,
+                    "DEGRADED",
+                    children=(
+                        model.Vdev(shared, model.VdevType.DISK, "ONLINE"),
+                        model.Vdev(
+                            str(MEMBER_GUIDS[1]), model.VdevType.DISK, "UNAVAIL", model.Guid(MEMBER_GUIDS[1])
+                        ),
+                    ),
+                ),
+            ),
+        ),
+    )
+    snapshot = model.Snapshot(
+        hostname="node",
+        collected_at=datetime(2026, 12, 4, tzinfo=UTC),
+        zfs_version="2.3.2",
+        pool_status=model.PoolStatus((), source=model.PoolSource.TEXT),
+        inventory=build_inventory(records),
+        expected_pools=(model.ExpectedPool(POOL, sources=(model.ExpectedFrom.CACHE_FILE,)),),
+        importable=model.PoolStatus((listing,), source=model.PoolSource.TEXT),
+    )
+    [finding] = [f for f in diagnose(snapshot).findings if f.code == "pool-not-imported"]
+    by_uuid = "/dev/disk/by-partuuid/0a1b2c3d-0000-4000-8000-00000000000"
+    assert finding.actions[0].command == f"zpool import -d {by_uuid}0 -d {by_uuid}1 {POOL}"
+    assert "would miss a member" in finding.detail
