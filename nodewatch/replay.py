@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from nodewatch import model, serialize
+from nodewatch.parse.json_document import load_json
+from nodewatch.parse.zpool_errors import too_deep_pool
 
 DEMO = "seed-usb-reattach.json"
 
@@ -45,15 +47,21 @@ def snapshot_from_json(text: str, source: str) -> model.Snapshot:
 
 def _decode_snapshot(text: str, source: str) -> model.Snapshot:
     try:
-        data = json.loads(text)
+        data = load_json(text)
     except json.JSONDecodeError as err:
         raise ReplayError(f"{source}: not JSON ({err})") from None
     if not isinstance(data, dict) or data.get("schema") != 1:
         raise ReplayError(f"{source}: not a nodewatch snapshot (schema 1)")
     try:
-        return serialize.from_data(model.Snapshot, data)
+        snapshot = serialize.from_data(model.Snapshot, data)
     except serialize.DecodeError as err:
         raise ReplayError(f"{source}: {err}") from None
+    except RecursionError:
+        raise ReplayError(f"{source}: not a nodewatch snapshot (nested too deeply)") from None
+    too_deep = too_deep_pool(snapshot.pool_status) if snapshot.pool_status else None
+    if too_deep:
+        raise ReplayError(f"{source}: not a nodewatch snapshot ({too_deep})")
+    return snapshot
 
 
 def read_input(path: str) -> str:

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from nodewatch.model import SmartAttribute, SmartInfo
+from nodewatch.parse.json_document import load_json
 
 # bit → (flag name, what smartctl(8) says it means)
 EXIT_BITS: dict[int, tuple[str, str]] = {
@@ -53,8 +54,8 @@ def parse_smartctl(text: str, returncode: int | None = None) -> SmartInfo:
     if text.lstrip().startswith("{"):
         if returncode is None:
             try:
-                status = _dig(json.loads(text), "smartctl", "exit_status")
-            except (json.JSONDecodeError, RecursionError):
+                status = _dig(load_json(text), "smartctl", "exit_status")
+            except json.JSONDecodeError:
                 status = None
             returncode = status if isinstance(status, int) and not isinstance(status, bool) else 0
         return parse_smartctl_json(text, returncode)
@@ -85,8 +86,8 @@ def parse_smartctl_json(text: str, returncode: int) -> SmartInfo:
     """
     flags = exit_flags(returncode)
     try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+        data = load_json(text)
+    except json.JSONDecodeError:
         first = next((line.strip() for line in text.splitlines() if line.strip()), "no output")
         return SmartInfo(
             available=False,

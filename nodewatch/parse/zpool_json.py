@@ -30,6 +30,7 @@ from nodewatch.model import (
     Vdev,
     VdevType,
 )
+from nodewatch.parse.json_document import load_json
 from nodewatch.parse.zpool_errors import ParseError
 from nodewatch.parse.zpool_names import (
     AUX_DEFAULT_NOTE,
@@ -73,7 +74,7 @@ def parse_zpool_status_json(text: str, *, source: str = "<stdin>", now: float | 
     `zpool status` document.
     """
     try:
-        document = json.loads(text)
+        document = load_json(text)
     except json.JSONDecodeError as err:
         raise ParseError(source, f"not JSON ({err.msg} at line {err.lineno} column {err.colno})") from None
     if not isinstance(document, dict) or not isinstance(document.get("pools"), dict):

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from nodewatch.model import Capacity
+from nodewatch.parse.json_document import load_json
 from nodewatch.parse.zpool_errors import ParseError
 from nodewatch.parse.zpool_numbers import parse_size
 
@@ -21,7 +22,7 @@ def parse_zpool_list_json(text: str, *, source: str = "<stdin>") -> dict[str, Ca
     the text is not a `zpool list -j` document.
     """
     try:
-        document = json.loads(text)
+        document = load_json(text)
     except json.JSONDecodeError as err:
         raise ParseError(source, f"not JSON ({err.msg} at line {err.lineno})") from None
     if not isinstance(document, dict) or not isinstance(document.get("pools"), dict):

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nodewatch.model import Capacity, PoolStatus
-from nodewatch.parse.zpool_errors import ParseError
+from nodewatch.parse.zpool_errors import ParseError, too_deep_pool
 from nodewatch.parse.zpool_json import parse_zpool_status_json
 from nodewatch.parse.zpool_text import parse_zpool_status_text
 
-__all__ = ["ParseError", "attach_capacity", "parse_zpool_status", "strip_preamble"]
+__all__ = ["ParseError", "attach_capacity", "parse_zpool_status", "strip_preamble", "too_deep_pool"]
 
 _COMMENT_PREFIXES = ("#", "//", "$ ")
 
@@ -43,12 +43,21 @@ def parse_zpool_status(text: str, *, source: str = "<stdin>", now: float | None 
     """Given `zpool status` output, JSON or text, return the pools.
 
     Raise ParseError if it looks like JSON but is not a `zpool status -j`
-    document; text never raises (unknown lines are kept as unparsed).
+    document, or if its vdevs nest deeper than any pool can (a crafted
+    paste); otherwise text never raises (unknown lines are kept as unparsed).
     """
     body = strip_preamble(text)
-    if body.lstrip().startswith("{"):
-        return parse_zpool_status_json(body, source=source, now=now)
-    return parse_zpool_status_text(body, source=source)
+    try:
+        if body.lstrip().startswith("{"):
+            status = parse_zpool_status_json(body, source=source, now=now)
+        else:
+            status = parse_zpool_status_text(body, source=source)
+    except RecursionError:
+        raise ParseError(source, "vdevs nested too deeply to be a `zpool status`") from None
+    too_deep = too_deep_pool(status)
+    if too_deep:
+        raise ParseError(source, too_deep)
+    return status
 
 
 def attach_capacity(status: PoolStatus, capacities: dict[str, Capacity]) -> PoolStatus:

@@ -14,7 +14,6 @@ is used (docs/pools.md says why).
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from nodewatch.config import ZfsSettings
 from nodewatch.model import PoolStatus, ProbeErrorKind, RawOutput
+from nodewatch.parse.json_document import load_json
 from nodewatch.parse.zpool_errors import ParseError
 from nodewatch.parse.zpool_json import parse_zpool_status_json
 from nodewatch.parse.zpool_list import LIST_TEXT_COLUMNS, parse_zpool_list_json, parse_zpool_list_text
@@ -218,7 +218,7 @@ def _says_no_pools(status: CommandResult, use_json: bool = False) -> bool:
     if use_json:
         # OpenZFS 2.3 with no pool imported prints `{"output_version": …, "pools": {}}`.
         try:
-            document = json.loads(status.stdout)
+            document = load_json(status.stdout)
         except ValueError:
             return False
         return isinstance(document, dict) and document.get("pools") == {}

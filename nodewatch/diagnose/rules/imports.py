@@ -29,6 +29,7 @@ from nodewatch.model import (
     Finding,
     Pool,
     Severity,
+    Snapshot,
     Vdev,
 )
 from nodewatch.parse.zpool_import import top_level_missing, unsupported_features
@@ -71,6 +72,52 @@ def check(context: Context) -> Iterator[Finding]:
     for name in sorted({member.pool for member in context.known_members.values()}):
         if name not in imported and name not in expected_names:
             yield _seen_before(context, name, search_dir)
+    if not imported and not expected_names and not context.known_members and _status_read(snapshot):
+        yield _no_pools(context, search_dir)
+
+
+def _status_read(snapshot: Snapshot) -> bool:
+    """Whether a `zpool status` was read at all (not so for `diagnose --smartctl FILE` alone)."""
+    return any(raw.command.startswith("zpool status") for raw in snapshot.raw)
+
+
+def _no_pools(context: Context, search_dir: str | None) -> Finding:
+    """No pool imported, none known to be missing: true of this node, or unknowable of a paste."""
+    snapshot = context.snapshot
+    listing_empty = snapshot.importable is not None  # a listing was read and names no pool
+    listed = (
+        " A `zpool import` listing was read too and finds no pool on the disks either."
+        if listing_empty
+        else ""
+    )
+    if not any(probe.name == "zpool" for probe in snapshot.probes):
+        # A pasted `zpool status`: it carries no cache file, boot journal or config, so
+        # whether a pool should be there cannot be told. Not "all clear": could not tell.
+        return Finding(
+            Severity.UNKNOWN,
+            "no-pools",
+            "the pasted `zpool status` says no pool is imported: nodewatch cannot tell which pool was meant",
+            detail=(
+                "A paste does not show what should be there (the cache file, the boot import's"
+                " journal, the config), so nodewatch cannot tell whether this empty answer is right."
+                " If a pool should be imported on that node, run the read-only listing below there"
+                " and give its output with `--zpool-import FILE`: nodewatch then says why the pool is"
+                " not imported and which command imports it." + listed
+            ),
+            actions=(_listing(search_dir),),
+        )
+    return Finding(
+        Severity.INFO,
+        "no-pools",
+        "this node has no ZFS pools imported, and none should be",
+        detail=(
+            "Nothing nodewatch reads names a pool that belongs here: not the cache file, not the"
+            " boot import's journal, not `[zfs] expected_pools`, not its own history."
+            + listed
+            + " If a pool should be here, name it in `[zfs] expected_pools` so its absence is"
+            " reported."
+        ),
+    )
 
 
 def _remembered(context: Context, name: str, pool: Pool | None) -> str:

@@ -10,7 +10,7 @@ from nodewatch.diagnose.replacement import replace_actions
 from nodewatch.diagnose.risk import is_non_redundant, redundancy_words, severity_for
 from nodewatch.diagnose.rules.data_errors import has_data_errors
 from nodewatch.diagnose.topology import Placement, member_id, redundancy_left
-from nodewatch.model import Action, Finding, Pool, Severity, Transport, Vdev
+from nodewatch.model import Action, Finding, Pool, ScanFunction, ScanState, Severity, Transport, Vdev
 from nodewatch.words.sizes import nicenum
 
 
@@ -50,6 +50,63 @@ def faulted_member(context: Context, pool: Pool, placement: Placement) -> Findin
         code="member-faulted",
         summary=f"{pool.name}: {leaf.name} is FAULTED" + (f" ({leaf.note.strip()})" if leaf.note else ""),
         detail=" ".join(detail),
+        pool=pool.name,
+        vdev_guid=leaf.guid,
+        disk=words.member_ref(leaf, words.disk_ref(disk) if disk else None),
+        evidence=(_as_printed(leaf),),
+        actions=tuple(actions),
+    )
+
+
+def degraded_member(context: Context, pool: Pool, placement: Placement) -> Finding:
+    """A member DEGRADED ("too many errors") whose counters read 0: ZFS's fault management
+    marked it, and the counters were reset since."""
+    leaf = placement.leaf
+    where = context.locate(leaf)
+    disk = where.disk if where else None
+    smart_failing = bool(disk and disk.smart and disk.smart.passed is False)
+    platform = commands_for(context.platform)
+    rebuilding = pool.scan.function in (ScanFunction.RESILVER, ScanFunction.REBUILD) and (
+        pool.scan.state is ScanState.IN_PROGRESS
+    )
+    detail = [
+        f"ZFS's fault management (ZED on Linux, zfsd or ZED on FreeBSD, FMA on illumos) marked {leaf.name} of"
+        f" {pool.name} DEGRADED" + (f" ({leaf.note.strip()})" if leaf.note else "") + ": it saw more"
+        " checksum or I/O errors (or slow I/O) than its thresholds allow. ZFS still reads from it but"
+        " no longer trusts it. Its counters read 0 because they were reset since: they live in memory"
+        " (a reboot or an export and import zeroes them), while the DEGRADED mark is kept in the"
+        " disk's label. What the errors were is in `zpool events -v` (until the node restarts) and"
+        f" in {platform.kernel_log}.",
+        redundancy_words(placement),
+    ]
+    if disk:
+        detail.append(f"The disk is {words.describe(disk)}.")
+    if rebuilding:
+        detail.append(
+            f"A {pool.scan.function.value} is running: it may be reading from this disk. Let it finish"
+            " before clearing or replacing it."
+        )
+    if smart_failing:
+        detail.append("SMART says this drive is failing: replace it rather than clearing it.")
+    smart_where = "`nodewatch disks`" if platform.linux else "`smartctl -a`"
+    clear = Action(
+        command=commands.clear(pool.name, member_id(leaf)),
+        why="Lift the DEGRADED mark so ZFS trusts the disk again; if the errors come back, ZED marks it"
+        " again and it is time to replace it.",
+        check_first=f"SMART of the disk is fine ({smart_where}), {platform.kernel_log} shows no errors"
+        " or resets for it" + (", and the running resilver has finished" if rebuilding else ""),
+    )
+    scrub = Action(command=commands.scrub(pool.name), why="Verify every block on it afterwards.")
+    # While a resilver runs, this disk may be what it reads from: no replace, unless SMART fails.
+    replacements = list(replace_actions(context, pool, placement)) if smart_failing or not rebuilding else []
+    actions = [*replacements, clear, scrub] if smart_failing else [clear, scrub, *replacements]
+    return Finding(
+        severity=Severity.CRITICAL if smart_failing else Severity.WARNING,
+        code="member-degraded",
+        summary=f"{pool.name}: {leaf.name} is DEGRADED"
+        + (f" ({leaf.note.strip()})" if leaf.note else "")
+        + " though its error counters read 0",
+        detail=" ".join(part for part in detail if part),
         pool=pool.name,
         vdev_guid=leaf.guid,
         disk=words.member_ref(leaf, words.disk_ref(disk) if disk else None),

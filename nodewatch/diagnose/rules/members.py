@@ -13,6 +13,7 @@ from nodewatch.diagnose.context import Context
 from nodewatch.diagnose.pool_state import serves_io
 from nodewatch.diagnose.rules.member_faults import (
     cache_device,
+    degraded_member,
     erring_member,
     faulted_member,
     offline,
@@ -53,5 +54,7 @@ def check(context: Context) -> Iterator[Finding]:
                 yield offline(pool, placement)
             elif leaf.read_errors or leaf.write_errors or leaf.checksum_errors:
                 yield erring_member(context, pool, placement)
+            elif leaf.state == DEGRADED:
+                yield degraded_member(context, pool, placement)
             elif leaf.state not in KNOWN_STATES:
                 yield unknown_state(pool, placement)

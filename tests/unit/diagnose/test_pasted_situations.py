@@ -16,7 +16,8 @@ from nodewatch import model
 from nodewatch.diagnose import diagnose
 from nodewatch.replay import snapshot_from_outputs
 
-TEXT = Path(__file__).resolve().parents[2] / "fixtures" / "zpool-status-text"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+TEXT = FIXTURES / "zpool-status-text"
 
 
 def report_of(name: str, **inputs: str) -> model.Report:
@@ -175,6 +176,41 @@ def test_a_replace_under_way_beside_a_failing_mirror_side_is_not_critical_catch_
     assert "66.5% done" in finding.summary and "1 h 24 min" in finding.summary
 
 
+def test_a_member_degraded_with_its_counters_reset_is_named_and_not_replaced_during_the_resilver():
+    """openzfs/zfs#7537: WCC13HETXXKA is DEGRADED "too many errors" with 0 0 0, the mirror's other
+    side is being replaced (66 %): the resilver reads from it."""
+    report = report_of("zol-0.7-resilver-issued-format-offline-too-many-errors-excerpt.txt")
+    assert codes(report) == ["member-degraded", "replace-in-progress"]
+    finding = report.findings[0]
+    assert finding.severity is model.Severity.WARNING
+    assert finding.summary == (
+        "vz: ata-WDC_WD3001FFSX-68JNUN0_WD-WCC13HETXXKA is DEGRADED (too many errors)"
+        " though its error counters read 0"
+    )
+    assert "counters read 0 because they were reset" in finding.detail
+    assert "zpool events -v" in finding.detail and "Let it finish" in finding.detail
+    assert [a.command for a in finding.actions] == [
+        "zpool clear vz ata-WDC_WD3001FFSX-68JNUN0_WD-WCC13HETXXKA",
+        "zpool scrub vz",
+    ]
+    assert "resilver has finished" in (finding.actions[0].check_first or "")
+    assert not any(c.startswith("zpool replace") for c in commands(report))
+
+
+def test_a_degraded_member_with_no_resilver_running_may_be_cleared_or_replaced():
+    text = (TEXT / "zol-0.7-resilver-issued-format-offline-too-many-errors-excerpt.txt").read_text(
+        encoding="utf-8"
+    )
+    # The same paste with the replace finished: only the DEGRADED member is left.
+    text = text.replace("  scan: resilver in progress since Sat May 12 19:45:12 2018\n", "")
+    text = text.replace("\t6.18T scanned at 644M/s, 4.26T issued at 444M/s, 6.42T total\n", "")
+    text = text.replace("\t123G resilvered, 66.46% done, 0 days 01:24:38 to go\n", "")
+    report = diagnose(snapshot_from_outputs(text))
+    finding = next(f for f in report.findings if f.code == "member-degraded")
+    assert "Let it finish" not in finding.detail
+    assert [a.command.split()[1] for a in finding.actions] == ["clear", "scrub", "replace"]
+
+
 def test_draid_distributed_spares_standing_in_during_a_replace_are_never_replaced_or_detached():
     report = report_of("openzfs-2.2.4-draid-nested-spares-table-only.txt")
     assert codes(report) == ["replace-in-progress"]
@@ -291,9 +327,108 @@ def test_a_paste_that_is_not_a_zpool_status_exits_3_no_pool_found(paste):
     assert b"Nothing needs attention" not in done.stdout
 
 
-def test_no_pools_available_is_an_answer_not_an_error():
-    done = nodewatch("diagnose", "--zpool-status", "-", stdin=b"no pools available\n")
-    assert done.returncode == 0
+@pytest.mark.parametrize("paste", [b"no pools available\n", b'{"output_version": {}, "pools": {}}\n'])
+def test_a_pasted_no_pools_available_is_not_all_clear_but_could_not_tell(paste):
+    """A paste does not say which pool should be there: unknown (exit 3), with the listing to
+    paste next. docs/findings.md, no-pools."""
+    done = nodewatch("diagnose", "--zpool-status", "-", stdin=paste)
+    assert done.returncode == 3, done.stderr
+    assert b"[no-pools]" in done.stdout and b"cannot tell which pool was meant" in done.stdout
+    assert b"zpool import -d /dev/disk/by-id" in done.stdout
+    assert b"Nothing needs attention" not in done.stdout
+
+
+def test_no_pools_on_the_node_itself_with_none_expected_is_said_plainly_and_exits_0():
+    zpool = model.ProbeResult("zpool", model.ProbeOutcome.OK)
+    report = diagnose(snapshot_from_outputs("no pools available\n", hostname="pi", probes=(zpool,)))
+    assert [(f.code, f.severity) for f in report.findings] == [("no-pools", model.Severity.INFO)]
+    assert report.findings[0].summary == "this node has no ZFS pools imported, and none should be"
+    assert report.exit_status == 0
+
+
+def test_a_paste_with_its_zpool_import_listing_is_judged_not_left_unknown():
+    listing = (FIXTURES / "zpool-import").glob("*.txt")
+    importable = next(path for path in sorted(listing) if "ONLINE" in path.read_text(encoding="utf-8"))
+    report = diagnose(
+        snapshot_from_outputs("no pools available\n", zpool_import=importable.read_text(encoding="utf-8"))
+    )
+    assert "no-pools" not in [f.code for f in report.findings]
+    assert report.exit_status == 2
+
+
+def test_a_paste_whose_listing_is_empty_too_says_so():
+    report = diagnose(
+        snapshot_from_outputs("no pools available\n", zpool_import="no pools available to import\n")
+    )
+    (finding,) = report.findings
+    assert finding.code == "no-pools" and "finds no pool on the disks either" in finding.detail
+    assert report.exit_status == 3
+
+
+def _nested_vdevs_json(depth: int) -> bytes:
+    vdev: dict[str, object] = {"name": "sda", "vdev_type": "disk", "state": "ONLINE", "guid": "1"}
+    for level in range(depth):
+        vdev = {"name": f"mirror-{level}", "vdev_type": "mirror", "state": "ONLINE", "vdevs": {"x": vdev}}
+    root = {"name": "tank", "vdev_type": "root", "state": "ONLINE", "vdevs": {"m": vdev}}
+    pools = {"tank": {"name": "tank", "state": "ONLINE", "vdevs": {"tank": root}}}
+    return json.dumps({"output_version": {"command": "zpool status"}, "pools": pools}).encode()
+
+
+def _nested_vdevs_text(depth: int) -> bytes:
+    lines = [
+        "  pool: tank",
+        " state: ONLINE",
+        "config:",
+        "",
+        "\tNAME STATE READ WRITE CKSUM",
+        "\ttank ONLINE 0 0 0",
+    ]
+    lines += ["\t" + "  " * (level + 1) + f"mirror-{level} ONLINE 0 0 0" for level in range(depth)]
+    return ("\n".join(lines) + "\n\nerrors: No known data errors\n").encode()
+
+
+# SYNTHETIC, built here: crafted input no zpool prints, as a hostile or broken paste can be.
+_DEEP = {
+    "100,000 [": b"[" * 100_000 + b"]" * 100_000,
+    "pools: 100,000 [": b'{"pools": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    "JSON vdevs 450 deep": _nested_vdevs_json(450),
+    "JSON vdevs 12 deep": _nested_vdevs_json(12),
+    "text vdevs 3,000 deep": _nested_vdevs_text(3000),
+    "text vdevs 12 deep": _nested_vdevs_text(12),
+}
+
+
+@pytest.mark.parametrize("paste", list(_DEEP.values()), ids=list(_DEEP))
+@pytest.mark.parametrize(
+    "command", [("diagnose", "--zpool-status"), ("pools", "--zpool-status"), ("diagnose", "--from")]
+)
+def test_deeply_nested_input_exits_3_with_a_message_not_a_traceback(tmp_path, paste, command):
+    path = tmp_path / "pasted"
+    path.write_bytes(paste)
+    done = nodewatch(*command, str(path))
+    assert done.returncode == 3, done.stderr
+    assert b"Traceback" not in done.stderr and b"RecursionError" not in done.stderr
+    assert done.stderr.startswith(f"nodewatch {command[0]}: ".encode()), done.stderr[-300:]
+
+
+def test_a_real_pools_depth_is_well_within_the_limit():
+    """The deepest tree of every fixture (6 levels: a dRAID's spare inside a spare,
+    openzfs-2.2.4-draid-nested-spares-table-only.txt) is well within MAX_VDEV_DEPTH."""
+    from nodewatch.parse.zpool_errors import MAX_VDEV_DEPTH
+    from nodewatch.parse.zpool_status import parse_zpool_status
+
+    def depth(vdev: model.Vdev) -> int:
+        return 1 + max((depth(child) for child in vdev.children), default=0)
+
+    paths = [*TEXT.glob("*.txt"), *(FIXTURES / "zpool-status-json").glob("*.json")]
+    paths = [path for path in paths if not path.name.endswith(".jq.json")]  # jq extracts, not outputs
+    deepest = max(
+        depth(pool.root)
+        for path in paths
+        for pool in parse_zpool_status(path.read_text(encoding="utf-8")).pools
+        if pool.root
+    )
+    assert 5 <= deepest <= MAX_VDEV_DEPTH - 4
 
 
 def test_the_refusal_quotes_the_input_with_control_characters_escaped():
