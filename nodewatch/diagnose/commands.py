@@ -146,6 +146,12 @@ def btrfs(*args: str | int) -> str:
     return shlex.join(["btrfs", *(str(arg) for arg in args)])
 
 
+def remount(mountpoint: str) -> str:
+    # As /etc/fstab says (subvolume, options): a plain `mount <device> <dir>` would mount the
+    # default subvolume instead.
+    return both(shlex.join(["umount", mountpoint]), shlex.join(["mount", mountpoint]))
+
+
 def btrfs_scrub_start(mountpoint: str) -> str:
     # Reads every copy of every block, repairs a bad copy from a good one (DUP, RAID1…);
     # runs in the background, `btrfs scrub status` shows its progress and result.

@@ -95,6 +95,19 @@ def _missing(fs: BtrfsFilesystem) -> Iterator[Finding]:
                 command=commands.btrfs("filesystem", "show", mnt),
                 why="Shows which devid is missing and which devices are left (read-only).",
             ),
+            *(
+                ()
+                if mnt == "/"
+                else (
+                    Action(
+                        command=commands.remount(mnt),
+                        why="Mounts it again as /etc/fstab says, so btrfs opens the returned device "
+                        "(for /, reboot instead).",
+                        check_first="the same disk is plugged in again (lsblk shows it) and nothing "
+                        f"uses {mnt} (fuser -vm {mnt})",
+                    ),
+                )
+            ),
             Action(
                 command=commands.btrfs_scrub_start(mnt),
                 why="Once the filesystem is mounted again with every device: rewrites the copies the "
@@ -140,6 +153,12 @@ def _device_errors(context: Context, fs: BtrfsFilesystem) -> Iterator[Finding]:
                 + (f" after repairing {scrub.corrected}" if scrub.corrected else "")
                 + ": if it ran after these errors, they are repaired and only the counters remain. "
             )
+        gone = (
+            "It is missing now (see btrfs-device-missing): these are the writes it missed, which a "
+            "scrub rewrites once it is back. "
+            if device.missing
+            else ""
+        )
         yield Finding(
             severity=Severity.WARNING,
             code="btrfs-device-errors",
@@ -147,9 +166,11 @@ def _device_errors(context: Context, fs: BtrfsFilesystem) -> Iterator[Finding]:
             detail=(
                 "btrfs counted these errors on this device since the counters were last reset; "
                 "they never go down by themselves. "
+                + gone
                 + cause
                 + "Corruption errors are blocks whose checksum did not match: with a second copy "
-                "(DUP, RAID1) btrfs read the good one and a scrub rewrites the bad one. "
+                "(DUP, RAID1) btrfs reads the good one and a scrub rewrites the bad one; with a "
+                "single copy the block is lost (the scrub says so). "
                 + repaired
                 + "Reset the counters once the scrub came back clean, so that new errors stand out."
             ),
@@ -171,7 +192,7 @@ def _device_errors(context: Context, fs: BtrfsFilesystem) -> Iterator[Finding]:
                     "Uncorrectable: 0, and the cause (cable, power, disk) is dealt with",
                 ),
             )
-            if device.path
+            if device.path and not device.missing
             else (),
         )
 

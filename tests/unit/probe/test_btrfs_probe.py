@@ -3,14 +3,20 @@ each filesystem read once, raw outputs kept, a hung or absent btrfs said plainly
 
 from __future__ import annotations
 
+import os
+import shutil
 import stat
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+import pytest
 
 from nodewatch.model import Mount, ProbeErrorKind, ProbeOutcome
 from nodewatch.probe.btrfs import mounted, read_filesystems
 from nodewatch.probe.result import Deadline
-from tests.support.recordings import body
+from tests.support.recordings import body, header
 
 PUBLIC = Path(__file__).resolve().parents[2] / "fixtures" / "btrfs"
 MOUNTS = (
@@ -102,3 +108,72 @@ def test_a_hung_btrfs_is_killed_at_its_timeout(tmp_path):
     assert reading.result.outcome is ProbeOutcome.FAILED
     assert "did not finish" in (reading.result.reason or "")
     assert reading.result.duration_seconds < 3
+
+
+LAB = Path(__file__).resolve().parents[2] / "fixtures" / "lab" / "btrfs" / "zfs23"
+
+
+def test_without_root_the_probe_says_it_needs_cap_sys_admin():
+    # The fake prints what btrfs-progs 6.2 printed in the lab to a user without privileges
+    # (01-made-card-*-unprivileged.txt); the probe runs as that user (setpriv, nobody).
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("running the probe as another user needs root and setpriv (util-linux)")
+    recorded = {
+        what: (
+            body(LAB / f"01-made-card-{what}-unprivileged.txt"),
+            header(LAB / f"01-made-card-{what}-unprivileged.txt"),
+        )
+        for what in ("show", "stats", "scrub", "usage")
+    }
+    # pytest's tmp_path lies under a directory only root may enter: a directory of its own,
+    # and a /bin/sh fake (the test's Python may lie under /root too).
+    tmp_path = Path(tempfile.mkdtemp(prefix="nodewatch-btrfs-"))
+    tmp_path.chmod(0o755)
+    script = '#!/bin/sh\ncase "$1 $2" in\n'
+    for what, argv in (
+        ("show", "filesystem show"),
+        ("stats", "device stats"),
+        ("scrub", "scrub status"),
+        ("usage", "filesystem usage"),
+    ):
+        out, keys = recorded[what]
+        (tmp_path / f"{what}.out").write_text(out)
+        (tmp_path / f"{what}.err").write_text(keys["stderr"] + "\n")
+        script += (
+            f'  "{argv}") cat {tmp_path}/{what}.out; cat {tmp_path}/{what}.err >&2; exit {keys["rc"]};;\n'
+        )
+    script += "esac\n"
+    btrfs = tmp_path / "btrfs"
+    btrfs.write_text(script)
+    btrfs.chmod(0o755)
+    for path in tmp_path.iterdir():
+        path.chmod(0o755)
+    code = (
+        "from nodewatch.model import Mount; from nodewatch.probe.btrfs import read_filesystems\n"
+        f"r = read_filesystems([Mount('/dev/mmcblk0', '/mnt/card', 'btrfs', '0:30')], {str(btrfs)!r}, 5)\n"
+        "print(r.result.error_kind.value, r.result.reason, sep='|')\n"
+    )
+    repo = Path(__file__).resolve().parents[3]
+    done = subprocess.run(
+        [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+            sys.executable,
+            "-c",
+            code,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        cwd="/",
+        env={"PYTHONPATH": str(repo)},
+    )
+    shutil.rmtree(tmp_path)
+    assert done.returncode == 0, done.stderr
+    kind, reason = done.stdout.strip().split("|", 1)
+    assert kind == "permission_denied", reason
+    assert "needs root (CAP_SYS_ADMIN)" in reason and "not a valid btrfs filesystem" in reason
