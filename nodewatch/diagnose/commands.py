@@ -26,6 +26,13 @@ def set_path_and_online(pool: str, guid: int | str, path: str) -> str:
     return both(zpool("set", f"path={path}", pool, guid), zpool("online", pool, guid))
 
 
+def set_paths_and_online(pool: str, members: list[tuple[int | str, str]]) -> str:
+    """Every member pointed at its current name and brought online, in one line: each step
+    runs only if the one before worked (proven with two members on OpenZFS 2.3.2, lab
+    scenario members-blank)."""
+    return " && ".join(set_path_and_online(pool, guid, path) for guid, path in members)
+
+
 def export_import(pool: str, search_dir: SearchDirs = "/dev/disk/by-id") -> str:
     # Import scans search_dir, finds the member by its label and records the
     # path it found: works on every OpenZFS version, but the pool must be unused.
@@ -70,6 +77,18 @@ def clear_and_online(pool: str, guid: int | str) -> str:
 def replace(pool: str, guid: int | str, new_path: str) -> str:
     # By guid: the old name may no longer resolve (openzfs/zfs#1174).
     return zpool("replace", pool, guid, new_path)
+
+
+def offline_then_replace(pool: str, guid: int | str, disk_path: str) -> str:
+    """Rebuild a member onto the drive that was its own, after taking the member offline.
+
+    ZED knows the drive by its serial (the member's devid): when `zpool replace` partitions it,
+    ZED tries to online the missing member on the new partition at the same moment, and the
+    replace fails with "cannot open '…-part1': Device or resource busy" (seen in the lab on
+    OpenZFS 2.3.2). ZED leaves an offline member alone (cmd/zed/agents/zfs_mod.c,
+    zfs_process_add). Proven on 2.3.2 and 2.1.11: lab scenario members-blank.
+    """
+    return both(zpool("offline", pool, guid), replace(pool, guid, disk_path))
 
 
 def scrub(pool: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from nodewatch.diagnose.context import Context, Location
 from nodewatch.diagnose.topology import placements
-from nodewatch.model import Disk, Pool, Vdev, VdevType
+from nodewatch.model import REMOVED, UNAVAIL, Disk, Pool, Vdev, VdevType
 from nodewatch.parse.by_id_listing import SOURCE as BY_ID_LISTING
 
 
@@ -94,6 +94,32 @@ def find_member(context: Context, vdev: Vdev) -> Match | None:
         if why:
             return Match(Location(disk), Strength.DRIVE, why)
     return _hint(context, vdev, identity)
+
+
+def drives_of_missing_members(context: Context) -> set[str]:
+    """The devnodes of disks that are the drive ZFS recorded (serial or WWN) for a member it
+    cannot open: such a drive, even blank, belongs to that member's finding and is never offered
+    to another member as an unused disk."""
+    by_serial: dict[str, str] = {}
+    by_wwn: dict[str, str] = {}
+    for disk in context.snapshot.disks:
+        for serial in (disk.serial, disk.smart.serial if disk.smart else None):
+            if serial:
+                by_serial.setdefault(serial, disk.devnode)
+        for wwn in (disk.wwn, disk.smart.wwn if disk.smart else None):
+            if wwn:
+                by_wwn.setdefault(_wwn(wwn), disk.devnode)
+    found = set()
+    for pool in context.snapshot.pools:
+        for leaf in pool.leaves():
+            if not (leaf.not_present or leaf.state in (UNAVAIL, REMOVED)):
+                continue
+            identity = recorded_identity(leaf)
+            if identity.serial and identity.serial in by_serial:
+                found.add(by_serial[identity.serial])
+            if identity.wwn and _wwn(identity.wwn) in by_wwn:
+                found.add(by_wwn[_wwn(identity.wwn)])
+    return found
 
 
 def _same_drive(disk: Disk, identity: RecordedIdentity) -> str | None:

@@ -4,9 +4,11 @@
 Only a whole, unused disk qualifies: never an optical drive, a device-mapper
 device (LUKS, LVM, `dm-*`), an md array, a loop/zram/RAM disk, a partition, a
 disk with partitions, file systems, mounts or another pool's label, nor a
-member of any pool. Ranked as a careful person would pick: at least as large as
-the smallest sibling, not a known SMR model, not behind a USB bridge, with a
-by-id name that follows the drive rather than the bay.
+member of any pool, nor the drive ZFS recorded for a member it cannot open
+(blank or not, it is that member's: member-label-lost). Ranked as a careful
+person would pick: at least as large as the smallest sibling, not a known SMR
+model, not behind a USB bridge, with a by-id name that follows the drive rather
+than the bay.
 
 The unused disks are found once per diagnosis (Context.cached); each missing
 member only filters them by size, so diagnose stays linear in the pool's size.
@@ -21,7 +23,7 @@ from typing import cast
 
 from nodewatch.diagnose import commands
 from nodewatch.diagnose.context import Context, Location
-from nodewatch.diagnose.matching import Strength, find_member
+from nodewatch.diagnose.matching import Strength, drives_of_missing_members, find_member
 from nodewatch.diagnose.topology import Placement, member_id, placements
 from nodewatch.known_hardware import smr_warning
 from nodewatch.model import FAULTED, REMOVED, UNAVAIL, Action, Disk, Pool, Transport
@@ -94,7 +96,7 @@ def unused_disks(context: Context) -> list[Candidate]:
     cached = context.memo.get("unused-disks")
     if cached is not None:
         return cast(list[Candidate], cached)
-    in_use = context.disks_in_pools()
+    in_use = context.disks_in_pools() | drives_of_missing_members(context)
     by_id_only = listing_only(context)
     found: list[Candidate] = []
     for disk in context.snapshot.disks:
@@ -209,17 +211,22 @@ def _smallest_sibling_size(context: Context, placement: Placement) -> int | None
 
 
 def replace_actions(
-    context: Context, pool: Pool, placement: Placement, found: list[Candidate] | None = None
+    context: Context,
+    pool: Pool,
+    placement: Placement,
+    found: list[Candidate] | None = None,
+    check: str = REPLACE_CHECK,
 ) -> Iterator[Action]:
-    """Yield `zpool replace` onto the best candidate disks, or a template when there is none."""
+    """Yield `zpool replace` onto the best candidate disks, or a template when there is none.
+    check: what to verify first (default: that the old disk is really gone)."""
     guid = member_id(placement.leaf)
     if found is None:
         found = candidates(context, pool, placement) if context.has_inventory else []
     for candidate in found[:3]:
         caveats = "; ".join(candidate.caveats)
-        check = REPLACE_CHECK
+        check_first = check
         if listing_only(context):
-            check += (
+            check_first += (
                 f"; `lsblk -f {candidate.disk.devnode}` shows no partitions, file system or holders and"
                 " it is at least as large as the other members"
             )
@@ -230,7 +237,7 @@ def replace_actions(
             + ("a disk with no partitions in the listing" if listing_only(context) else "an unused disk")
             + "; ZFS partitions it and resilvers."
             + (f" Caveat: {caveats}." if caveats else ""),
-            check_first=check,
+            check_first=check_first,
         )
     if not found:
         yield Action(

@@ -11,10 +11,14 @@ from nodewatch.diagnose.replacement import candidates, in_use_reason, listing_on
 from nodewatch.diagnose.risk import redundancy_words, severity_for
 from nodewatch.diagnose.rules import member_moved
 from nodewatch.diagnose.topology import Placement, member_id
-from nodewatch.model import Action, Finding, Pool
+from nodewatch.model import Action, Disk, Finding, Pool, Transport
+from nodewatch.words.disks import smart_words
 
 
-def missing_member(context: Context, pool: Pool, placement: Placement) -> Finding:
+def missing_member(
+    context: Context, pool: Pool, placement: Placement, together: tuple[member_moved.Moved, ...] = ()
+) -> Finding:
+    """together: every member of the pool here under another name (member_moved.moved_members)."""
     leaf = placement.leaf
     guid_text = str(member_id(leaf))
     match = find_member(context, leaf) if context.has_inventory else None
@@ -23,10 +27,10 @@ def missing_member(context: Context, pool: Pool, placement: Placement) -> Findin
     if match:
         evidence.append(match.evidence)
 
-    if match and (match.strength >= Strength.PARTUUID or member_moved.labels_unknown(context, match)):
+    if match and member_moved.proves_moved(context, match):
         if at_own_path and match.location.disk.devnode == at_own_path.disk.devnode:
             return member_moved.back_at_own_path(pool, placement, match, evidence)
-        return member_moved.present_elsewhere(context, pool, placement, match, evidence)
+        return member_moved.present_elsewhere(context, pool, placement, match, evidence, together=together)
     if match and match.strength is Strength.DRIVE:
         return _label_lost(context, pool, placement, match, evidence)
 
@@ -99,30 +103,66 @@ def _label_lost(
     leaf = placement.leaf
     guid = member_id(leaf)
     disk = match.location.disk
-    disk_path = Location(disk).best_path()
     in_use = in_use_reason(context, disk)
-    actions: tuple[Action, ...] = ()
-    if in_use is None:
-        actions = (
-            Action(
-                command=commands.replace(pool.name, guid, disk_path),
-                why="Rebuild the member onto the same drive (ZFS repartitions it; full resilver).",
-                check_first=f"nothing on {disk.devnode} is needed any more: its contents will be overwritten",
-            ),
-        )
+    # A fitting new disk is the proven path (lab: members-blank, gone-replace); the blank drive
+    # itself is never its own candidate.
+    found = [c for c in candidates(context, pool, placement) if c.disk.devnode != disk.devnode]
+    new_disk_check = (
+        f"this is the disk meant for the member, not one holding data elsewhere; the blank {disk.devnode}"
+        " then stays out of the pool"
+    )
+    actions = [*replace_actions(context, pool, placement, found, new_disk_check)] if found else []
+    actions += _reuse_actions(pool, guid, disk, in_use)
+    smart = smart_words(disk.smart) if disk.smart and disk.smart.available else None
+    detail = [
+        f"{match.evidence}, but none of its partitions carries the ZFS label of {pool.name}: the"
+        f" label was wiped or the drive was repartitioned. {words.describe(disk)}.",
+        "A drive that lost its label while nobody wiped it may be failing: read its SMART report"
+        " before trusting it again" + (f" (last reading: {smart})." if smart else "."),
+        "Either way the member is rebuilt completely (a full resilver)"
+        + (", best onto the unused disk offered first." if found else "."),
+        redundancy_words(placement),
+        f"nodewatch offers no command onto this drive: {in_use}; find out what it holds first."
+        if in_use
+        else "",
+    ]
     return Finding(
         severity=severity_for(placement),
         code="member-label-lost",
         summary=f"{pool.name}: member {guid} is {leaf.state}; its drive is here but carries no ZFS label",
-        detail=(
-            f"{match.evidence}, but none of its partitions carries the ZFS label of {pool.name}: the"
-            f" label was wiped or the drive was repartitioned. {words.describe(disk)}. It has to be"
-            f" resilvered completely. {redundancy_words(placement)}"
-            + (f" nodewatch offers no command: {in_use}; find out what it holds first." if in_use else "")
-        ),
+        detail=" ".join(d for d in detail if d),
         pool=pool.name,
         vdev_guid=leaf.guid,
         disk=words.disk_ref(disk),
         evidence=tuple(e for e in evidence if e),
-        actions=actions,
+        actions=tuple(actions),
     )
+
+
+def _reuse_actions(pool: Pool, guid: int | str, disk: Disk, in_use: str | None) -> list[Action]:
+    """Read the drive's SMART report, then rebuild the member onto it (proven on the blank drive
+    itself on OpenZFS 2.3.2 and 2.1.11, lab scenario members-blank)."""
+    disk_path = Location(disk).best_path()
+    bridged = disk.transport is Transport.USB
+    actions = [
+        Action(
+            command=commands.smartctl("-x", disk_path),
+            why="Read-only: the drive's health (reallocated, pending and uncorrectable sectors, its error"
+            " log) before it is trusted with the pool again."
+            + (" Behind a USB bridge it may need `-d sat`." if bridged else ""),
+        )
+    ]
+    if in_use is None:
+        actions.append(
+            Action(
+                command=commands.offline_then_replace(pool.name, guid, disk_path),
+                why="Rebuild the member onto the same drive: ZFS partitions it anew and resilvers it"
+                " completely. The member is taken offline first: ZED recognises the drive by its"
+                " serial and would try to reopen the member on the new partition while the replace"
+                " writes it, which makes the replace fail with \"cannot open '…-part1': Device or"
+                ' resource busy".',
+                check_first=f"its SMART report shows no reallocated, pending or uncorrectable sectors;"
+                f" nothing on {disk.devnode} is needed any more: its contents will be overwritten",
+            )
+        )
+    return actions

@@ -9,13 +9,55 @@ Every fix below was tried on a real pool: shared/lab/NOTES.md.
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
+
 from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context, Location
-from nodewatch.diagnose.matching import Match, Strength, import_search
+from nodewatch.diagnose.matching import Match, Strength, find_member, import_search
 from nodewatch.diagnose.risk import redundancy_words, severity_for
 from nodewatch.diagnose.topology import Placement, member_id
 from nodewatch.model import HEALTHY_STATES, Action, Finding, Pool
 from nodewatch.parse.by_id_listing import SOURCE as BY_ID_LISTING
+from nodewatch.words.members import others_here_too, restored_together
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """A member whose disk is here under another name, and the path that names it now."""
+
+    guid: int | str
+    path: str
+    proven: bool  # its label or PARTUUID says so (not only the drive's serial in a by-id listing)
+
+
+def proves_moved(context: Context, match: Match) -> bool:
+    """The match is proof enough to point ZFS at the disk's new name."""
+    return match.strength >= Strength.PARTUUID or labels_unknown(context, match)
+
+
+def moved_members(context: Context, missing: list[Placement]) -> tuple[Moved, ...]:
+    """Every missing member (of one pool) whose disk is here under another name, in pool order.
+
+    Their findings share one first command that restores them all: restoring one member per
+    command would leave the pool degraded after the first. Members whose disks would end up
+    under the same path are left out (no two vdevs are ever pointed at one path).
+    """
+    if not context.has_inventory:
+        return ()
+    found = []
+    for placement in missing:
+        leaf = placement.leaf
+        match = find_member(context, leaf)
+        if match is None or not proves_moved(context, match):
+            continue
+        at_own_path = context.locate(leaf)
+        if at_own_path and at_own_path.disk.devnode == match.location.disk.devnode:
+            continue  # back at its own path: `zpool online` (back_at_own_path)
+        where = _member_partition(match.location, leaf.was_path or leaf.path)
+        found.append(Moved(member_id(leaf), where.best_path(), match.strength >= Strength.PARTUUID))
+    paths = Counter(moved.path for moved in found)
+    return tuple(moved for moved in found if paths[moved.path] == 1)
 
 
 def labels_unknown(context: Context, match: Match) -> bool:
@@ -28,8 +70,15 @@ def labels_unknown(context: Context, match: Match) -> bool:
 
 
 def present_elsewhere(
-    context: Context, pool: Pool, placement: Placement, match: Match, evidence: list[str]
+    context: Context,
+    pool: Pool,
+    placement: Placement,
+    match: Match,
+    evidence: list[str],
+    *,
+    together: tuple[Moved, ...] = (),
 ) -> Finding:
+    """together: every member of the pool here under another name, this one among them."""
     leaf = placement.leaf
     guid = member_id(leaf)
     disk = match.location.disk
@@ -54,6 +103,10 @@ def present_elsewhere(
             f"ZFS's own advice ({pool.action.strip()!r}) is the wrong move here: `zpool replace` onto"
             ' the same disk is refused ("is part of active pool"), and forcing it costs a full resilver.'
         )
+    group = together if len(together) > 1 and any(m.guid == guid for m in together) else ()
+    others = [(m.guid, m.path) for m in group if m.guid != guid]
+    if others:
+        detail.append(others_here_too(pool.name, others))
     named_by = (
         next((link for link in where.partition.by_id if link.path == new_path), None)
         if where.partition
@@ -75,7 +128,7 @@ def present_elsewhere(
         vdev_guid=leaf.guid,
         disk=words.disk_ref(disk),
         evidence=tuple(e for e in evidence if e),
-        actions=tuple(_repath_actions(context, pool, guid, where, match)),
+        actions=tuple(_repath_actions(context, pool, guid, where, match, group=group)),
     )
 
 
@@ -94,23 +147,34 @@ def _member_partition(location: Location, old_path: str | None) -> Location:
 
 
 def _repath_actions(
-    context: Context, pool: Pool, guid: int | str, where: Location, match: Match
+    context: Context, pool: Pool, guid: int | str, where: Location, match: Match, *, group: tuple[Moved, ...]
 ) -> list[Action]:
     new_path = where.best_path()
+    members = group or (Moved(guid, new_path, match.strength >= Strength.PARTUUID),)
+    unproven = [m for m in members if not m.proven]
     label_check = (
-        f"`zdb -l {new_path}` shows pool {pool.name!r} and guid {guid}"
-        if match.strength < Strength.PARTUUID
+        "; ".join(f"`zdb -l {m.path}` shows pool {pool.name!r} and guid {m.guid}" for m in unproven)
+        if unproven
         else None
     )
     vdev_properties = context.has_vdev_properties()
     version = context.snapshot.zfs_version or "unknown"
-    set_path = Action(
-        command=commands.set_path_and_online(pool.name, guid, new_path),
-        why="Point ZFS at the disk's current name and bring it online; only the writes it missed are"
-        " resilvered and the pool stays imported"
-        + ("." if vdev_properties else f" (needs OpenZFS ≥ 2.2; this node has {version})."),
-        check_first=label_check,
-    )
+    needs = "." if vdev_properties else f" (needs OpenZFS ≥ 2.2; this node has {version})."
+    pairs = [(m.guid, m.path) for m in members]
+    if group:
+        set_path = Action(
+            command=commands.set_paths_and_online(pool.name, pairs),
+            why="Point ZFS at each disk's current name and bring it online; only the writes they missed"
+            " are resilvered and the pool stays imported" + needs + " " + restored_together(pool.name, pairs),
+            check_first=label_check,
+        )
+    else:
+        set_path = Action(
+            command=commands.set_path_and_online(pool.name, guid, new_path),
+            why="Point ZFS at the disk's current name and bring it online; only the writes it missed are"
+            " resilvered and the pool stays imported" + needs,
+            check_first=label_check,
+        )
     mounted = context.mounted_datasets(pool)
     if context.is_root_pool(pool):
         export_check = (
@@ -129,12 +193,18 @@ def _repath_actions(
     export_import = Action(
         command=commands.export_import(pool.name, search.search),
         why=(
-            "Re-import: ZFS scans /dev/disk/by-id, finds the member by its label and records the path"
-            " it found. Works on every OpenZFS version."
+            "Re-import: ZFS scans /dev/disk/by-id, finds "
+            + (
+                "the members by their labels and records the paths"
+                if group
+                else "the member by its label and records the path"
+            )
+            + " it found. Works on every OpenZFS version."
             if search.why is None
             else f"Re-import from each member's own device: {search.why}. ZFS checks each label and"
             " records these paths. Works on every OpenZFS version."
-        ),
+        )
+        + (" " + restored_together(pool.name, pairs) if group else ""),
         check_first="; ".join(c for c in (label_check, export_check) if c),
     )
     last_resort = _labelclear_last_resort(context, pool, guid, where, match)

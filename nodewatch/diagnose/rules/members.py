@@ -20,7 +20,8 @@ from nodewatch.diagnose.rules.member_faults import (
     unknown_state,
 )
 from nodewatch.diagnose.rules.member_missing import missing_member
-from nodewatch.diagnose.topology import placements
+from nodewatch.diagnose.rules.member_moved import moved_members
+from nodewatch.diagnose.topology import Placement, placements
 from nodewatch.model import (
     DEGRADED,
     FAULTED,
@@ -40,14 +41,18 @@ def check(context: Context) -> Iterator[Finding]:
     for pool in context.snapshot.pools:
         if not serves_io(context, pool):
             continue  # pool_down speaks for a suspended or unavailable pool and its devices
-        for placement in placements(pool):
+        judged = [
+            p for p in placements(pool) if not (p.parent.type in _SKIP_PARENTS or p.group is VdevType.SPARES)
+        ]
+        missing = [p for p in judged if _missing(p)]
+        # Members here under other names are restored by one command line together (member_moved).
+        together = moved_members(context, missing)
+        for placement in judged:
             leaf = placement.leaf
-            if placement.parent.type in _SKIP_PARENTS or placement.group is VdevType.SPARES:
-                continue
             if placement.group is VdevType.CACHE and (leaf.not_present or leaf.state not in HEALTHY_STATES):
                 yield cache_device(context, pool, placement)
-            elif leaf.not_present or leaf.state in (UNAVAIL, REMOVED):
-                yield missing_member(context, pool, placement)
+            elif _missing(placement):
+                yield missing_member(context, pool, placement, together)
             elif leaf.state == FAULTED:
                 yield faulted_member(context, pool, placement)
             elif leaf.state == OFFLINE:
@@ -58,3 +63,8 @@ def check(context: Context) -> Iterator[Finding]:
                 yield degraded_member(context, pool, placement)
             elif leaf.state not in KNOWN_STATES:
                 yield unknown_state(pool, placement)
+
+
+def _missing(placement: Placement) -> bool:
+    leaf = placement.leaf
+    return placement.group is not VdevType.CACHE and (leaf.not_present or leaf.state in (UNAVAIL, REMOVED))
