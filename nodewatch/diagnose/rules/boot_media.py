@@ -90,6 +90,8 @@ def _read_only(context: Context, remounts: list[KernelEvent]) -> Iterator[Findin
     for space in context.snapshot.filesystems:
         if space.read_only:
             by_device.setdefault(space.source or space.mountpoint, ([], []))[1].append(space)
+    # This boot's kernel log read live and no remount in it: mounted read-only on purpose (fstab).
+    read_live = bool(context.snapshot.kernel_log and context.snapshot.kernel_log.source)
     for device, (events, spaces) in by_device.items():
         where = ", ".join(space.mountpoint for space in spaces) or _mountpoints(context, device)
         card = device.startswith("/dev/mmcblk")
@@ -105,13 +107,18 @@ def _read_only(context: Context, remounts: list[KernelEvent]) -> Iterator[Findin
         if card:
             detail += _BACKUP + " "
         detail += "Read the kernel log around the remount for the first error before remounting or rebooting."
-        if not events:
+        if not events and read_live:
+            detail = (
+                "This boot's kernel log has no remount after errors: it was mounted read-only (fstab,"
+                " or by hand). Services that need to write there fail."
+            )
+        elif not events:
             detail = (
                 "If it is not read-only on purpose, the kernel remounted it after errors (the kernel log"
                 " says when and why); services that write there fail. " + (_BACKUP if card else "")
             ).strip()
         yield Finding(
-            severity=Severity.CRITICAL if events else Severity.WARNING,
+            severity=Severity.CRITICAL if events else Severity.INFO if read_live else Severity.WARNING,
             code="filesystem-read-only",
             summary=summary,
             detail=detail,

@@ -281,3 +281,14 @@ def test_a_live_log_with_nothing_in_the_last_hour_is_information_unless_the_memb
     pasted = dataclasses.replace(no_pool, collected_at=NOW)  # a paste: no window, as before
     [finding] = [f for f in _findings(pasted) if f.code == "kernel-link-resets"]
     assert finding.severity is Severity.WARNING and "last hour" not in finding.summary
+
+
+def test_a_read_only_mount_without_a_remount_in_a_live_log_is_on_purpose():
+    mounted_ro = (_space("/boot", 20, source="/dev/mmcblk0p1", read_only=True),)
+    [unknown] = _findings(_node(filesystems=mounted_ro))  # no kernel log read: it may be a remount
+    assert (unknown.code, unknown.severity) == ("filesystem-read-only", Severity.WARNING)
+    assert unknown.summary == "/dev/mmcblk0p1 (/boot) is mounted read-only"
+    live = KernelLog(events=(), lines=812, source="journal", cursor="s=1")
+    [chosen] = _findings(_node(filesystems=mounted_ro, kernel_log=live))
+    assert (chosen.code, chosen.severity) == ("filesystem-read-only", Severity.INFO)
+    assert "no remount after errors" in chosen.detail
