@@ -129,4 +129,15 @@ FIXED_STEPS = [
 @pytest.mark.parametrize(("flavour", "step"), FIXED_STEPS)
 def test_healthy_and_fixed_pools_need_no_attention(flavour, step):
     report = diagnose(lab_snapshot(SCENARIO, flavour, step))
-    assert [f.code for f in report.findings if f.severity >= model.Severity.WARNING] == []
+    assert {pool.name: pool.state for pool in report.snapshot.pools} == {
+        "bigdata": "ONLINE",
+        "tank": "ONLINE",
+    }
+    for finding in report.findings:
+        if finding.severity < model.Severity.WARNING:
+            continue
+        # Seen on 2.1.11 (one run of two): the re-import left one checksum error on each moved
+        # member; nodewatch says so and offers `zpool clear` first. Nothing else may be raised.
+        assert finding.code == "member-errors", finding
+        assert finding.severity is model.Severity.WARNING
+        assert finding.actions[0].command.startswith("zpool clear bigdata ")
