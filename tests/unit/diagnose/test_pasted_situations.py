@@ -491,3 +491,34 @@ def test_an_installed_zpool_that_fails_is_unknown_with_its_reason_and_no_demo(tm
     assert done.returncode == 3, done.stdout
     assert message.splitlines()[0][:30] in done.stdout
     assert "DEMO" not in done.stdout and "Nothing needs attention" not in done.stdout
+
+
+# ─── replacement candidates on a real listing: an optical drive and an open LUKS mapping ───
+
+
+def test_an_optical_drive_and_an_open_luks_mapping_are_never_offered_as_a_replacement():
+    """openvstorage/framework#1647: a VMware CD-ROM (sr0), a LUKS1 mapping (dm-0) with LVM on it
+    (dm-1, dm-2), beside a raidz1 missing a member (the lab's 4J paste)."""
+    from nodewatch.config import DiagnoseSettings
+    from nodewatch.diagnose.context import Context
+    from nodewatch.diagnose.replacement import unfit_reason, unused_disks
+
+    listing = (FIXTURES / "by-id" / "openvstorage-1647-cdrom-luks1-lvm-excerpt.txt").read_text(
+        encoding="utf-8"
+    )
+    status = (TEXT / "lab-2.3.2-raidz1-member-missing-4J.txt").read_text(encoding="utf-8")
+    snapshot = snapshot_from_outputs(status, by_id=listing)
+    disks = {disk.devnode: disk for disk in snapshot.disks}
+    assert set(disks) == {"/dev/sr0", "/dev/dm-0", "/dev/dm-1", "/dev/dm-2"}
+    assert "optical" in (unfit_reason(disks["/dev/sr0"]) or "")
+    luks = disks["/dev/dm-0"]
+    assert any(link.name.startswith("dm-uuid-CRYPT-LUKS1-") for link in luks.by_id)
+    assert "device-mapper" in (unfit_reason(luks) or "")
+    assert unused_disks(Context.build(snapshot, DiagnoseSettings())) == []
+    report = diagnose(snapshot)
+    assert codes(report) == ["member-missing"]
+    offered = " ".join(commands(report))
+    assert "sr0" not in offered and "dm-" not in offered and "CDROM" not in offered and "CRYPT" not in offered
+    # Bringing the missing disk back comes first; a replace only onto a disk named by the user.
+    assert commands(report)[0] == "zpool online bigdata 4296869500517908464"
+    assert commands(report)[1].endswith("/dev/disk/by-id/NEW-DISK")
