@@ -37,6 +37,13 @@ def severity_for(placement: Placement) -> Severity:
     return Severity.CRITICAL if redundancy_left(placement.top) <= 0 else Severity.WARNING
 
 
+def class_words(placement: Placement) -> str:
+    """'mirror-2 is a special (metadata) vdev, as vital to the pool as its data vdevs.' for a
+    member of a special or dedup vdev; '' otherwise."""
+    role = _CLASS_WORDS.get(placement.group) if placement.group else None
+    return f"{placement.top.name} is {role}." if role else ""
+
+
 def redundancy_words(placement: Placement) -> str:
     """One sentence: what this member's state puts at risk."""
     top = placement.top
@@ -52,8 +59,8 @@ def redundancy_words(placement: Placement) -> str:
         )
     if placement.group is VdevType.SPARES:
         return "No data is at risk from this device alone."
-    role = _CLASS_WORDS.get(placement.group) if placement.group else None
-    prefix = f"{top.name} is {role}. " if role else ""
+    prefix = class_words(placement)
+    prefix = f"{prefix} " if prefix else ""
     if is_non_redundant(placement):
         return prefix + (
             f"{top.name} is a single device without redundancy: ZFS has no other copy of its data"

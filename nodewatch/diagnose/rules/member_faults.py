@@ -7,7 +7,7 @@ from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context
 from nodewatch.diagnose.platform import commands_for
 from nodewatch.diagnose.replacement import replace_actions
-from nodewatch.diagnose.risk import is_non_redundant, redundancy_words, severity_for
+from nodewatch.diagnose.risk import class_words, is_non_redundant, redundancy_words, severity_for
 from nodewatch.diagnose.rules.data_errors import has_data_errors
 from nodewatch.diagnose.topology import Placement, member_id, redundancy_left
 from nodewatch.model import Action, Finding, Pool, ScanFunction, ScanState, Severity, Transport, Vdev
@@ -166,7 +166,7 @@ def erring_member(context: Context, pool: Pool, placement: Placement) -> Finding
         repaired = "Redundancy did not save every block: the pool reports permanent data errors."
     else:
         repaired = "ZFS repaired what it could from redundancy and keeps using the disk."
-    detail = [f"{leaf.name} of {pool.name} had {counts} errors. {repaired}"]
+    detail = [f"{leaf.name} of {pool.name} had {counts} errors. {repaired}", class_words(placement)]
     # Observed on OpenZFS 2.1 (lab, usb-stick-suspended/zfs21): a pulled USB stick
     # can stay ONLINE with climbing write errors instead of suspending the pool.
     gone = context.has_inventory and where is None
@@ -178,9 +178,15 @@ def erring_member(context: Context, pool: Pool, placement: Placement) -> Finding
             " off the bus, and ZFS keeps failing to write to it. Reconnect it first."
             f" {redundancy_words(placement)}"
         )
-    detail.append(
-        "Checksum errors alone often come from cables, USB bridges or memory rather than the platters."
-    )
+    if leaf.read_errors or leaf.write_errors:
+        detail.append(
+            "Read and write errors are failed I/O: the drive itself, or its path to the node (cable,"
+            " controller, USB bridge, power)."
+        )
+    else:
+        detail.append(
+            "Checksum errors alone often come from cables, USB bridges or memory rather than the platters."
+        )
     smart_failing = bool(disk and disk.smart and disk.smart.passed is False)
     platform = commands_for(context.platform)
     smart_where = "`nodewatch disks`" if platform.linux else "`smartctl -a`"
@@ -205,7 +211,7 @@ def erring_member(context: Context, pool: Pool, placement: Placement) -> Finding
         code="member-errors",
         summary=f"{pool.name}: {leaf.name} had {counts} errors"
         + (", and its device is gone from the node" if gone else ""),
-        detail=" ".join(detail),
+        detail=" ".join(part for part in detail if part),
         pool=pool.name,
         vdev_guid=leaf.guid,
         disk=words.member_ref(leaf, words.disk_ref(disk) if disk else None),

@@ -522,3 +522,20 @@ def test_an_optical_drive_and_an_open_luks_mapping_are_never_offered_as_a_replac
     # Bringing the missing disk back comes first; a replace only onto a disk named by the user.
     assert commands(report)[0] == "zpool online bigdata 4296869500517908464"
     assert commands(report)[1].endswith("/dev/disk/by-id/NEW-DISK")
+
+
+def test_errors_on_a_special_vdev_member_say_the_special_vdev_is_as_vital_as_the_data():
+    """Checkmk/checkmk#475: 5 WRITE errors on a member of a special (metadata) mirror, 9P."""
+    report = report_of("openzfs-2.x-special-mirror-write-errors-9P-excerpt.txt")
+    assert codes(report) == ["member-errors"]
+    finding = report.findings[0]
+    assert finding.summary == (
+        "storage: ata-Samsung_SSD_860_QVO_1TB_S4CZNF0N459001M-part3 had 0 read, 5 write, 0 checksum errors"
+    )
+    assert "mirror-2 is a special (metadata) vdev, as vital to the pool as its data vdevs" in finding.detail
+    assert "Read and write errors are failed I/O" in finding.detail
+    assert "Checksum errors alone" not in finding.detail
+    assert [a.command for a in finding.actions] == [
+        "zpool clear storage ata-Samsung_SSD_860_QVO_1TB_S4CZNF0N459001M-part3",
+        "zpool scrub storage",
+    ]

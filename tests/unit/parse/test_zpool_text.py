@@ -84,6 +84,9 @@ POOLS = {
     "zol-0.7-resilver-issued-format-offline-too-many-errors-excerpt.txt": [
         ("vz", "DEGRADED", None, 6, "resilver", "in_progress", None)
     ],
+    "openzfs-2.x-special-mirror-write-errors-9P-excerpt.txt": [
+        ("storage", "ONLINE", "ZFS-8000-9P", 4, "scrub", "finished", None)
+    ],
     "openzfs-2.3-resilver-expand-paths-was-old-elided.txt": [
         ("storage", "DEGRADED", None, 4, "resilver", "in_progress", 1)
     ],
