@@ -32,10 +32,19 @@ def parse_mountinfo(text: str) -> tuple[Mount, ...]:
                 target=_unescape(fields[4]),
                 fstype=fields[separator + 1],
                 device=fields[2],
-                read_only="ro" in fields[5].split(","),
+                read_only=_read_only(fields[5], fields[separator + 3] if len(fields) > separator + 3 else ""),
             )
         )
     return tuple(mounts)
+
+
+def _read_only(mount_options: str, super_options: str) -> bool:
+    """Whether the filesystem is read-only: its superblock's options (mounted ro, or remounted
+    ro by the kernel after errors). A read-only bind of a writable filesystem, as a systemd
+    sandbox (ProtectSystem=strict) makes of /, is ro in its mount options only: not counted."""
+    if super_options:
+        return "ro" in super_options.split(",")
+    return "ro" in mount_options.split(",")
 
 
 def mountpoints_by_device(mounts: Iterable[Mount]) -> dict[str, tuple[str, ...]]:

@@ -228,7 +228,9 @@ def read_filesystems(root: Path, mounts: tuple[Mount, ...]) -> Reading[tuple[Fil
                 size_bytes=stats.f_blocks * fragment,
                 available_bytes=stats.f_bavail * fragment,
                 used_bytes=(stats.f_blocks - stats.f_bfree) * fragment,
-                read_only=bool(stats.f_flag & os.ST_RDONLY) or (mount is not None and mount.read_only),
+                # statvfs's ST_RDONLY is also set by a read-only bind (the service's own sandbox):
+                # mountinfo's superblock options say whether the filesystem itself is read-only.
+                read_only=mount.read_only if mount is not None else bool(stats.f_flag & os.ST_RDONLY),
                 source=mount.source if mount else "",
                 fstype=mount.fstype if mount else "",
             )

@@ -113,3 +113,21 @@ def test_record_maps_pyudev_attributes_and_the_usb_parent() -> None:
         "QEMU",
     )
     assert disk.bridge.serial == "000000123AE8"
+
+
+def test_read_only_is_the_filesystems_not_a_read_only_bind_of_it() -> None:
+    # In the form of proc_pid_mountinfo(5): / as the service sees it under ProtectSystem=strict
+    # (a read-only bind: "ro" in the mount options, the superblock "rw"), a filesystem mounted
+    # ro, and one the kernel remounted ro after errors (superblock "ro", errors=remount-ro).
+    text = (
+        "22 1 254:1 / / ro,relatime shared:1 - ext4 /dev/vda1 rw,errors=remount-ro\n"
+        "30 22 179:1 / /boot ro,relatime - vfat /dev/mmcblk0p1 ro,fmask=0022\n"
+        "31 22 8:33 / /srv ro,relatime - ext4 /dev/sdc1 ro,errors=remount-ro\n"
+        "32 22 8:34 / /data rw,relatime - ext4 /dev/sdc2 rw\n"
+    )
+    assert [(m.target, m.read_only) for m in parse_mountinfo(text)] == [
+        ("/", False),
+        ("/boot", True),
+        ("/srv", True),
+        ("/data", False),
+    ]
