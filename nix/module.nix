@@ -36,9 +36,12 @@ let
   zfsEnabled = config.boot.zfs.enabled or false;
   # Who reads the disks themselves: smartctl, and ZFS's import listing.
   needsDisks = smartEnabled || zfsEnabled;
+  # btrfs-progs refuses `filesystem show`, `device stats` and `scrub status` without
+  # CAP_SYS_ADMIN (measured in the lab: tests/fixtures/lab/btrfs), e.g. a Pi's btrfs root.
+  btrfsMounted = lib.any (fs: fs.fsType == "btrfs") (lib.attrValues (config.fileSystems or { }));
   capabilities =
     lib.optional smartEnabled "CAP_SYS_RAWIO"
-    ++ lib.optional needsDisks "CAP_SYS_ADMIN";
+    ++ lib.optional (needsDisks || btrfsMounted) "CAP_SYS_ADMIN";
 
   configFile = settingsFormat.generate "nodewatch.toml" cfg.settings;
 
@@ -357,7 +360,8 @@ in
         #   the block devices, so a node with ZFS gets both even without SMART.
         # - the boot journal (why a pool did not import) and the kernel log: a
         #   DynamicUser sees only its own journal unless in "systemd-journal".
-        # With [smart] enabled = false and no ZFS the service gets no capability and no disk.
+        # - btrfs (a mounted btrfs, e.g. the Pi's root): CAP_SYS_ADMIN for its ioctls.
+        # With [smart] enabled = false, no ZFS and no btrfs: no capability and no disk.
         SupplementaryGroups = [ "systemd-journal" ] ++ lib.optional needsDisks "disk";
         CapabilityBoundingSet = capabilities;
         AmbientCapabilities = capabilities;

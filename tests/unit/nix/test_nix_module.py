@@ -318,6 +318,16 @@ def test_without_smart_a_zfs_node_keeps_what_the_import_listing_needs(nixpkgs_li
     assert unit["DevicePolicy"] == "closed"
 
 
+def test_a_btrfs_root_keeps_cap_sys_admin_for_btrfs_progs_without_smart(nixpkgs_lib: Path) -> None:
+    unit = evaluate(
+        nixpkgs_lib,
+        """{ services.nodewatch = { enable = true; settings.smart.enabled = false; };
+             fileSystems."/" = { device = "/dev/disk/by-label/NIXOS_SD"; fsType = "btrfs"; }; }""",
+    )["services"]["nodewatch"]["serviceConfig"]
+    assert unit["CapabilityBoundingSet"] == ["CAP_SYS_ADMIN"] == unit["AmbientCapabilities"]
+    assert unit["DeviceAllow"] == []  # btrfs-progs asks the mounted filesystem, not the disks
+
+
 def test_without_smart_and_zfs_the_service_gets_no_capability_and_no_disk(nixpkgs_lib: Path) -> None:
     unit = evaluate(
         nixpkgs_lib, "{ services.nodewatch = { enable = true; settings.smart.enabled = false; }; }"
