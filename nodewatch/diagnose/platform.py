@@ -2,7 +2,7 @@
 
 A live collection is Linux (nodewatch's probes read udev). A paste says it by
 its device names: `c1t0d0s0` and `/dev/dsk/` are illumos/Solaris; `gpt/`,
-`gptid/`, `diskid/`, `ada0p3`, `da0p3`, `mfid0` are FreeBSD; `/dev/disk/by-id`,
+`gptid/`, `diskid/`, GEOM's `hast/` and `mirror/`, `ada0p3`, `da0p3`, `mfid0` are FreeBSD; `/dev/disk/by-id`,
 `sdX`, `ata-…`, `wwn-…`, `nvme0n1` are Linux.
 """
 
@@ -24,7 +24,7 @@ class Platform(enum.StrEnum):
 
 _ILLUMOS = re.compile(r"^(/dev/r?dsk/)?c\d+(t[0-9A-Fa-f]+)?d\d+(s\d+|p\d+)?$")
 _FREEBSD = re.compile(
-    r"^(/dev/)?(gpt/|gptid/|diskid/|label/|ufsid/)|^(/dev/)?(ada|da|mfid|mfisyspd|nvd|nda|vtbd|ad|aacd|twed)\d+"
+    r"^(/dev/)?(gpt/|gptid/|diskid/|label/|ufsid/|hast/|mirror/)|^(/dev/)?(ada|da|mfid|mfisyspd|nvd|nda|vtbd|ad|aacd|twed)\d+"
     r"(p\d+|s\d+[a-h]?)?(\.eli|\.nop)?$"
 )
 _LINUX = re.compile(

@@ -160,6 +160,11 @@ def unavailable_pool(context: Context, pool: Pool) -> Finding:
         )
     if here:
         detail.append(f"Their disks are here: {'; '.join(here)}. Re-importing finds them by their labels.")
+    if any((p.leaf.path or p.leaf.name).endswith(".eli") for p in troubled):
+        detail.append(
+            "Those devices are GELI-encrypted providers (.eli, FreeBSD): they exist only once attached,"
+            " so attach them (`geli attach` with their key or passphrase) before ZFS can open them."
+        )
     detail.append("`zpool replace` cannot run on an unavailable pool: bring the devices back first.")
     if pool.action and "destroy" in pool.action.lower():
         detail.append(
@@ -183,7 +188,7 @@ def unavailable_pool(context: Context, pool: Pool) -> Finding:
         + f"; {platform.kernel_log} says what dropped",
     )
     actions = [reimport, clear] if renumbered or here else [clear, reimport]
-    summary = f"{pool.name} is UNAVAIL: the pool is down"
+    summary = f"{pool.name} is {pool.state or UNAVAIL}: the pool is down"  # FAULTED on old Solaris/illumos
     if troubled:
         shown = ", ".join(p.leaf.name for p in troubled[:4]) + (" …" if len(troubled) > 4 else "")
         summary += f" ({shown} cannot be used)"

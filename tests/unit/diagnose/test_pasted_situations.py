@@ -14,6 +14,8 @@ import pytest
 
 from nodewatch import model
 from nodewatch.diagnose import diagnose
+from nodewatch.diagnose.risk import is_auxiliary, redundancy_words, severity_for
+from nodewatch.diagnose.topology import placements
 from nodewatch.replay import snapshot_from_outputs
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -44,6 +46,8 @@ UNAVAILABLE = [
     "zol-0.6.0-raidz2-sdX-renumbered-corrupted-data-5E.txt",
     "zol-0.6.3-mirror-sdX-faulted-corrupted-data-5E-x.txt",
     "openzfs-2.3.1-removed-members-unavail-L-excerpt.txt",
+    "freebsd-geli-diskid-mirror-both-unavail-3C-redacted-excerpt.txt",
+    "solaris-illumos-msg-3C-stripe-cannot-open-faulted.txt",
 ]
 
 
@@ -539,3 +543,120 @@ def test_errors_on_a_special_vdev_member_say_the_special_vdev_is_as_vital_as_the
         "zpool clear storage ata-Samsung_SSD_860_QVO_1TB_S4CZNF0N459001M-part3",
         "zpool scrub storage",
     ]
+
+
+# ─── non-redundant pools, dedup vdevs, FreeBSD/illumos pools that are down ─
+
+
+def told(finding: model.Finding) -> str:
+    """Everything the finding says, the checks before each command included."""
+    return words(finding) + " " + " ".join(a.check_first or "" for a in finding.actions)
+
+
+NO_REDUNDANCY_WORDS = (
+    "redundancy left",
+    "can still lose",
+    "one more failure",
+    "resilver",
+    "parity",
+    "other side",
+)
+
+
+def test_a_single_disk_pool_with_a_lost_file_says_restore_from_backup_never_rebuild():
+    """pastebin vP6EMfka: rpool on one NVMe partition, 7 WRITE errors, one permanent error in a file."""
+    report = report_of("openzfs-2.x-single-disk-write-errors-8A-file-pastebin.txt")
+    assert codes(report) == ["pool-data-errors", "member-errors"]
+    assert {f.pool for f in report.findings} == {"rpool"}  # bpool, on the same disk, is fine
+    lost, member = report.findings
+    assert lost.severity is model.Severity.CRITICAL
+    assert lost.summary == "rpool: 1 permanent data error: data was lost"
+    assert "Restore them from a backup" in lost.detail
+    assert any("Cache_Data" in line for line in lost.evidence)  # the file zpool named
+    assert [a.command for a in lost.actions] == [
+        "zpool status -v rpool",
+        "zpool clear rpool && zpool scrub rpool",
+    ]
+    # The only disk: nothing to rebuild from, so no replace and no redundancy words.
+    assert member.severity is model.Severity.WARNING
+    assert "has no redundancy" in member.detail
+    assert not any(c.startswith(("zpool replace", "zpool detach", "zpool attach")) for c in commands(report))
+    for finding in report.findings:
+        for redundancy in NO_REDUNDANCY_WORDS:
+            assert redundancy not in told(finding), (finding.code, redundancy)
+
+
+def test_a_suspended_single_vdev_pool_on_freebsd_needs_its_device_back_not_a_replace():
+    """pastebin M6xEVGJS: a FreeBSD pool on one HAST provider, REMOVED, ZFS-8000-HC, 346 data errors."""
+    report = report_of("freebsd-hast-single-vdev-unavail-removed-HC-346-data-errors.txt")
+    assert codes(report) == ["pool-suspended", "pool-data-errors"]
+    suspended, lost = report.findings
+    assert "/dev/hast/mirror1" in suspended.detail  # the member, by the name the admin knows
+    assert "nothing can be rebuilt from other disks" in suspended.detail
+    assert "replacing it would not bring its data back" in suspended.detail
+    assert suspended.actions[0].command == "zpool clear zhast01"
+    assert lost.summary == "zhast01: 346 permanent data errors: data was lost"
+    assert "bring its devices back and `zpool clear` it first" in lost.detail
+    assert not any(c.startswith("zpool replace") for c in commands(report))
+    text = " ".join(told(f) for f in report.findings)
+    for linux_only in ("/dev/disk/by-id", "journalctl", "ZED"):
+        assert linux_only not in text
+    # Read as FreeBSD (HAST is FreeBSD's): its logs, and the Linux-only step said to be one.
+    assert "`dmesg` and /var/log/messages" in (suspended.actions[0].check_first or "")
+    assert "`nodewatch disks` reads udev and works on Linux only" in suspended.detail
+
+
+def test_a_freebsd_mirror_with_both_geli_members_gone_says_attach_them_then_clear_or_reimport():
+    """gist rubenerd/b7a58395: tank0 UNAVAIL, both mirror members 'was /dev/diskid/DISK-….eli', 3C."""
+    report = report_of("freebsd-geli-diskid-mirror-both-unavail-3C-redacted-excerpt.txt")
+    finding = report.findings[0]
+    assert finding.summary.startswith("tank0 is UNAVAIL: the pool is down (")
+    was = "(/dev/diskid/DISK-XXXXXXXXXXXXXX.eli) UNAVAIL was /dev/diskid/DISK-XXXXXXXXXXXXXX.eli"
+    assert finding.evidence == (f"XXXXXXXXXXXXXXXXXX {was}", f"XXXXXXXXXXXXXXXXXXXX {was}")
+    assert "`geli attach`" in finding.detail
+    assert [a.command for a in finding.actions] == [
+        "zpool clear tank0",
+        "zpool export tank0 && zpool import tank0",
+    ]
+    assert "reconnecting" in finding.actions[0].why
+    text = told(finding)
+    for linux_only in ("/dev/disk/by-id", "journalctl", "nodewatch disks"):
+        assert linux_only not in text
+    assert "/var/log/messages" in (finding.actions[0].check_first or "")
+
+
+def test_a_solaris_stripe_with_a_disk_that_cannot_open_is_down_in_its_own_words():
+    """OpenZFS msg ZFS-8000-3C (Sun's article): a two-disk stripe, c0t0d1 FAULTED 'cannot open'."""
+    report = report_of("solaris-illumos-msg-3C-stripe-cannot-open-faulted.txt")
+    finding = report.findings[0]
+    # The state as zpool printed it (old Solaris said FAULTED where OpenZFS says UNAVAIL).
+    assert finding.summary == "test is FAULTED: the pool is down (c0t0d1 cannot be used)"
+    assert finding.evidence == ("c0t0d1 FAULTED cannot open",)
+    assert finding.actions[0].command == "zpool clear test"
+    check = finding.actions[0].check_first or ""
+    assert "/var/adm/messages" in check and "fmdump" in check  # illumos' kernel log and fault log
+    text = told(finding)
+    for linux_only in ("/dev/disk/by-id", "dmesg", "journalctl", "nodewatch disks"):
+        assert linux_only not in text
+    for redundancy in ("redundancy left", "can still lose", "one more failure"):
+        assert redundancy not in text
+
+
+def test_a_dedup_class_is_read_as_a_vdev_as_vital_as_the_data():
+    """openzfs/zfs#8821 (behlendorf): raidz1 data plus a `dedup` class of two single file vdevs.
+
+    No real paste with errors on a dedup vdev was found; this one shows the class as
+    zpool prints it (with a tab after `dedup`). The words a failing member gets come
+    from the same place as the special-vdev case above (real errors there).
+    """
+    report = report_of("zol-0.8-raidz1-dedup-class-single-file-vdevs-excerpt.txt")
+    assert codes(report) == []  # all ONLINE, no errors: nothing to do
+    dedup = [p for p in placements(report.snapshot.pools[0]) if p.group is model.VdevType.DEDUP]
+    assert [p.leaf.name for p in dedup] == ["/var/tmp/vdev4", "/var/tmp/vdev5"]
+    for placement in dedup:
+        assert not is_auxiliary(placement)  # unlike a log or cache device
+        assert severity_for(placement) is model.Severity.CRITICAL
+        said = redundancy_words(placement)
+        vital = "is a dedup-table vdev, as vital to the pool as its data vdevs."
+        assert said.startswith(f"{placement.leaf.name} {vital}")
+        assert "single device without redundancy" in said and "can still lose" not in said
