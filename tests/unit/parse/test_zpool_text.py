@@ -141,6 +141,22 @@ POOLS = {
         ("tank1", "ONLINE", None, 0, "scrub", "paused", None)
     ],
     "freebsd-gpt-labels-table-only.txt": [("zvm0", "ONLINE", None, 3, "none", "none", None)],
+    "openzfs-2.x-single-disk-write-errors-8A-file-pastebin.txt": [
+        ("bpool", "ONLINE", None, 1, "scrub", "finished", 0),
+        ("rpool", "ONLINE", "ZFS-8000-8A", 1, "scrub", "finished", 1),
+    ],
+    "zol-0.8-raidz1-dedup-class-single-file-vdevs-excerpt.txt": [
+        ("dozer", "ONLINE", None, 5, "resilver", "finished", None)
+    ],
+    "freebsd-hast-single-vdev-unavail-removed-HC-346-data-errors.txt": [
+        ("zhast01", "UNAVAIL", "ZFS-8000-HC", 1, "none", "none", 346)
+    ],
+    "freebsd-geli-diskid-mirror-both-unavail-3C-redacted-excerpt.txt": [
+        ("tank0", "UNAVAIL", "ZFS-8000-3C", 2, "none", "none", None)
+    ],
+    "solaris-illumos-msg-3C-stripe-cannot-open-faulted.txt": [
+        ("test", "FAULTED", "ZFS-8000-3C", 2, "none", "none", 0)
+    ],
     "zol-0.7-unavail-suspended-insufficient-replicas-list-unavailable.txt": [
         ("dozer", "UNAVAIL", "ZFS-8000-HC", 2, "scrub", "in_progress", None)
     ],
@@ -239,6 +255,21 @@ VDEVS = {
         ("logs", "type", VdevType.LOGS),
     ],
     "solaris-old-scrub-header-no-blank-lines.txt": [("/home/user/d1", "type", VdevType.FILE)],
+    "openzfs-2.x-single-disk-write-errors-8A-file-pastebin.txt": [
+        ("nvme-eui.0000000624102621caf25b0333000059-part4", "write_errors", 7),
+    ],
+    "zol-0.8-raidz1-dedup-class-single-file-vdevs-excerpt.txt": [
+        ("dedup", "type", VdevType.DEDUP),
+        ("/var/tmp/vdev4", "type", VdevType.FILE),
+    ],
+    "freebsd-hast-single-vdev-unavail-removed-HC-346-data-errors.txt": [
+        ("1647624338504393426", "state", "REMOVED"),
+        ("1647624338504393426", "was_path", "/dev/hast/mirror1"),
+    ],
+    "solaris-illumos-msg-3C-stripe-cannot-open-faulted.txt": [
+        ("test", "note", "insufficient replicas"),
+        ("c0t0d1", "note", "cannot open"),
+    ],
     "freebsd-gpt-labels-table-only.txt": [
         ("gpt/pool0", "checksum_errors", 20),
         ("gpt/pool0", "type", VdevType.DISK),
