@@ -16,6 +16,7 @@ RULES: tuple[str, ...] = (
     "spares",
     "scans",
     "capacity",
+    "class_redundancy",
     "btrfs",
     "smart",
     "kernel_log",

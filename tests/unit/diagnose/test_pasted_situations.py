@@ -650,7 +650,8 @@ def test_a_dedup_class_is_read_as_a_vdev_as_vital_as_the_data():
     from the same place as the special-vdev case above (real errors there).
     """
     report = report_of("zol-0.8-raidz1-dedup-class-single-file-vdevs-excerpt.txt")
-    assert codes(report) == []  # all ONLINE, no errors: nothing to do
+    # All ONLINE, no errors; but each single dedup vdev is a way to lose the raidz1 pool.
+    assert codes(report) == ["class-vdev-less-redundant"] * 2
     dedup = [p for p in placements(report.snapshot.pools[0]) if p.group is model.VdevType.DEDUP]
     assert [p.leaf.name for p in dedup] == ["/var/tmp/vdev4", "/var/tmp/vdev5"]
     for placement in dedup:
@@ -660,3 +661,36 @@ def test_a_dedup_class_is_read_as_a_vdev_as_vital_as_the_data():
         vital = "is a dedup-table vdev, as vital to the pool as its data vdevs."
         assert said.startswith(f"{placement.leaf.name} {vital}")
         assert "single device without redundancy" in said and "can still lose" not in said
+
+
+def test_a_single_special_or_dedup_vdev_under_redundant_data_is_a_warning():
+    """TrueNAS's test pool (mirrors, one special device) and openzfs/zfs#8821 (raidz1, two
+    single dedup vdevs): ZFS warns of the mismatched replication level only at `zpool add`."""
+    for name, pool, vdevs in (
+        (
+            "truenas-config-only-special-logs-cache-spares-inuse.txt",
+            "testspare",
+            ["58d6865e-664f-456c-a6bb-391e53e014d8"],
+        ),
+        (
+            "zol-0.8-raidz1-dedup-class-single-file-vdevs-excerpt.txt",
+            "dozer",
+            ["/var/tmp/vdev4", "/var/tmp/vdev5"],
+        ),
+    ):
+        report = report_of(name)
+        found = [f for f in report.findings if f.code == "class-vdev-less-redundant"]
+        assert [f.severity for f in found] == [model.Severity.WARNING] * len(vdevs)
+        for finding, vdev in zip(found, vdevs, strict=True):
+            assert finding.pool == pool and vdev in finding.summary
+            assert (
+                "survives no failure, its data vdevs 1 failure: losing it loses the pool" in finding.summary
+            )
+            assert f"zpool attach {pool} {vdev} <new device>" in finding.detail
+            assert not finding.actions  # the new device is the owner's to choose
+
+
+def test_a_special_mirror_under_mirrors_is_as_redundant_as_the_data():
+    """Checkmk/checkmk#475: a mirror special vdev beside a mirror: nothing to say about it."""
+    report = report_of("openzfs-2.x-special-mirror-write-errors-9P-excerpt.txt")
+    assert "class-vdev-less-redundant" not in codes(report, model.Severity.INFO)
