@@ -33,3 +33,15 @@ class Threshold:
         ):
             return Severity.WARNING
         return None
+
+    def held_words(self, value: float, severity: Severity) -> str:
+        """A sentence for a level that only the hysteresis holds now ("" when the value is
+        past its threshold): where it was raised, and where it will clear."""
+        raised = self.critical if severity is Severity.CRITICAL else self.warning
+        if value >= raised:
+            return ""
+        return (
+            f" It reached {raised:g}% earlier; this stays until it is below"
+            f" {raised - self.clear_margin:g}% (diagnose.clear_margin_percent), so a value"
+            " hovering at the line tells once."
+        )

@@ -208,13 +208,7 @@ def _space(context: Context, space: FilesystemSpace) -> Finding | None:
         space.mountpoint,
         "a full root filesystem stops logging and services that write, and wears an SD card faster",
     )
-    held = ""
-    if percent < threshold.warning or (severity is Severity.CRITICAL and percent < threshold.critical):
-        raised = threshold.critical if severity is Severity.CRITICAL else threshold.warning
-        held = (
-            f" It reached {raised:g}% earlier; this stays until it is below"
-            f" {raised - threshold.clear_margin:g}% (diagnose.clear_margin_percent)."
-        )
+    held = threshold.held_words(percent, severity)
     return Finding(
         severity=severity,
         code=FULL,

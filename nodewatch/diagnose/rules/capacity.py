@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from nodewatch.diagnose import commands
 from nodewatch.diagnose.context import Context
 from nodewatch.diagnose.threshold import Threshold
-from nodewatch.model import Action, Finding, FindingKey, Severity
+from nodewatch.model import Action, Finding, FindingKey
 
 CODE = "capacity-high"
 
@@ -25,14 +25,7 @@ def check(context: Context) -> Iterator[Finding]:
         severity = threshold.judge(percent, context.standing.get(FindingKey(CODE, pool.name)))
         if severity is None:
             continue
-        held = ""
-        if percent < threshold.warning or (severity is Severity.CRITICAL and percent < threshold.critical):
-            raised = threshold.critical if severity is Severity.CRITICAL else threshold.warning
-            held = (
-                f" It reached {raised:g}% earlier; this stays until it is below"
-                f" {raised - threshold.clear_margin:g}% (diagnose.clear_margin_percent), so a pool"
-                " hovering at the line tells once."
-            )
+        held = threshold.held_words(percent, severity)
         yield Finding(
             severity=severity,
             code=CODE,
