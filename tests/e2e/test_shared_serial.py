@@ -29,7 +29,7 @@ from .lab.disks import behind_usb_bridge, wd_sata
 from .lab.expect import expect
 from .lab.guestpkg import nodewatch_json
 from .lab.vm import Machine, log
-from .lab.zfs import Status, data_sha, snapshot, status, wait_scan_done
+from .lab.zfs import Status, data_sha, scrub, snapshot, status, wait_scan_done
 from .test_scenarios import BOTH, LabFactory, assert_all_online, create_pool
 
 pytestmark = pytest.mark.e2e
@@ -199,7 +199,7 @@ def test_two_members_behind_bridges_reporting_one_serial(lab_factory: LabFactory
         m.sh(f"zpool export bigdata && zpool import {search} -d /dev/disk/by-id bigdata", timeout=300)
         _settled(m, "bigdata")
 
-    m.sh("zpool scrub -w bigdata", timeout=600)
+    scrub(m, "bigdata")
     st = _settled(m, "bigdata")
     snapshot(m, lab.rec, "fixed", smart=False)
     assert_all_online(st)

@@ -5,6 +5,7 @@ with a checksum, and the states a scenario snapshots."""
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 
 from .agent import Result
@@ -113,6 +114,21 @@ def data_sha(m: Machine, pool: str) -> str:
 def wait_scan_done(m: Machine, pool: str, timeout: float = 600) -> Status:
     m.run(f"zpool wait -t resilver,scrub {pool}", timeout=timeout)
     return status(m, pool)
+
+
+def scrub(m: Machine, pool: str, timeout: float = 600) -> Status:
+    """`zpool scrub -w`, once no resilver runs. Onlining two members one after the other defers
+    the second resilver (feature resilver_defer): it starts a txg after the first ends, so a
+    scrub issued in between is refused with "currently resilvering" (seen once in CI)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        wait_scan_done(m, pool, timeout)
+        res = m.run(f"zpool scrub -w {pool}", timeout=timeout)
+        if res.ok:
+            return status(m, pool)
+        if "resilvering" not in res.err or time.monotonic() > deadline:
+            res.check()
+        time.sleep(3)
 
 
 def snapshot(m: Machine, rec: Recorder, step: str, udev: bool = True, smart: bool = True) -> None:
