@@ -308,6 +308,11 @@ def _when(started: datetime | None) -> str:
 # ─── profiles ─────────────────────────────────────────────────────────────────
 
 
+def _allocation_lines(usage: BtrfsUsage) -> tuple[str, ...]:
+    """The chunks by kind and profile, as `btrfs filesystem usage -b` prints them."""
+    return tuple(f"{a.kind},{a.profile}: Size:{a.size}, Used:{a.used}" for a in usage.allocations)
+
+
 def _profiles(fs: BtrfsFilesystem, usage: BtrfsUsage) -> Iterator[Finding]:
     present = [device for device in fs.devices if not device.missing]
     metadata = {a.profile for a in usage.allocations if a.kind == "Metadata"}
@@ -326,7 +331,7 @@ def _profiles(fs: BtrfsFilesystem, usage: BtrfsUsage) -> Iterator[Finding]:
                 "mkfs.btrfs on single devices since btrfs-progs 5.15."
             ),
             filesystem=mnt,
-            evidence=tuple(f"{a.kind},{a.profile}: Size:{a.size}, Used:{a.used}" for a in usage.allocations),
+            evidence=_allocation_lines(usage),
             actions=(
                 Action(
                     command=commands.btrfs_convert_metadata(mnt, "dup"),
@@ -351,7 +356,7 @@ def _profiles(fs: BtrfsFilesystem, usage: BtrfsUsage) -> Iterator[Finding]:
                 "them. Convert them to the filesystem's profile; soft skips chunks already converted."
             ),
             filesystem=mnt,
-            evidence=tuple(f"{a.kind},{a.profile}: Size:{a.size}, Used:{a.used}" for a in usage.allocations),
+            evidence=_allocation_lines(usage),
             actions=(
                 Action(
                     command=commands.btrfs_convert(mnt, target_data[0].lower(), target_meta[0].lower()),

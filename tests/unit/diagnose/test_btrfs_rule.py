@@ -126,6 +126,10 @@ def test_single_metadata_on_one_device_is_flagged_and_dup_is_not():
     [finding] = _findings(_one_device(usage))
     assert finding.code == "btrfs-metadata-single"
     assert finding.actions[0].command == "btrfs balance start -mconvert=dup,soft /"
+    assert finding.evidence == (
+        f"Data,single: Size:{7 * GIB}, Used:{5 * GIB}",
+        f"Metadata,single: Size:{GIB}, Used:{GIB // 4}",
+    )
     dup = replace(
         usage, allocations=(usage.allocations[0], BtrfsAllocation("Metadata", "DUP", GIB, GIB // 4))
     )
@@ -171,6 +175,11 @@ def test_mixed_profiles_after_a_degraded_mount():
     assert (
         finding.actions[0].command == "btrfs balance start -dconvert=raid1,soft -mconvert=raid1,soft /mnt/nas"
     )
+    # Every chunk line, the odd single one among them, in the order btrfs printed them.
+    assert [line.split(": ")[0] for line in finding.evidence] == [
+        f"{a.kind},{a.profile}" for a in mixed.allocations
+    ]
+    assert finding.evidence[-1] == f"Data,single: Size:{GIB}, Used:{GIB}"
 
 
 def test_findings_of_two_filesystems_have_their_own_keys():
