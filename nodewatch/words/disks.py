@@ -94,17 +94,22 @@ def shared_name(link: ByIdLink) -> str:
     )
 
 
-def why_renamed(disk: Disk, old_path: str | None) -> str:
-    """Say why ZFS no longer finds this disk under the name it was using (old_path)."""
+def why_renamed(disk: Disk, old_path: str | None, reachable_as: str) -> str:
+    """Say why ZFS no longer finds this disk under the name it was using (old_path).
+
+    reachable_as: the path the commands use for it. A by-id name other devices claim as well
+    is not one to type, so it is not given as the disk's name: reachable_as is, when no
+    other by-id name is left."""
     old_name = old_path.rsplit("/", 1)[-1] if old_path else None
-    now = ", ".join(link.name for link in disk.by_id) or disk.devnode
+    own = ", ".join(link.name for link in disk.by_id if not link.shared)
+    now = f"known as {own}" if own else f"reachable as {reachable_as}"
     # describe() has named the bridge already in the sentence before this one.
     explanation = naming_explanation(disk, mention_wwn=False, name_bridge=False)
     if explanation is None:
         if old_name:
-            return f"It is now known as {now}; the name ZFS was using, {old_name}, no longer exists."
-        return f"It is now known as {now}."
-    sentence = f"It is {explanation}. It is now known as {now}."
+            return f"It is now {now}; the name ZFS was using, {old_name}, no longer exists."
+        return f"It is now {now}."
+    sentence = f"It is {explanation}. It is now {now}."
     if not disk.wwn and old_name and old_name.startswith("wwn-"):
         sentence += (
             f" Its {old_name.removesuffix('-part1')} link vanished because the bridge does not pass"

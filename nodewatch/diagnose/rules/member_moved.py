@@ -90,7 +90,7 @@ def present_elsewhere(
         f"ZFS cannot open member {guid} of {pool.name}: it looks for {old_path}, which no longer exists.",
         f"{words.recorded_as(leaf)}." if leaf.devid else "",
         f"That disk is here: {words.describe(disk)}.",
-        words.why_renamed(disk, old_path),
+        words.why_renamed(disk, old_path, new_path),
         words.siblings_differ(disk, [context.disk_of_leaf(v) for v in placement.top.walk() if v is not leaf]),
         f"{match.evidence}: the same disk with its data, so it only needs to be shown its new path"
         " — no full resilver."

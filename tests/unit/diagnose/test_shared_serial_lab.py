@@ -101,6 +101,10 @@ def test_both_members_are_named_by_their_own_partition_uuid_never_by_the_shared_
     for finding in moved:
         assert f"{SHARED}-part1 is claimed by" in finding.detail
         assert "here it is /dev/disk/by-partuuid/" in finding.detail
+        # Nothing before that explanation gives the shared name as the disk's name now.
+        before, _ = finding.detail.split(f"{SHARED}-part1 is claimed by")
+        assert "000000000000" not in before, before
+        assert "It is now reachable as /dev/disk/by-partuuid/" in before
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
