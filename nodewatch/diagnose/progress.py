@@ -29,7 +29,12 @@ def resilver_running(pool: Pool) -> bool:
     scan = pool.scan
     if scan.state is ScanState.IN_PROGRESS and scan.function in (ScanFunction.RESILVER, ScanFunction.REBUILD):
         return True
-    return any(any(word in leaf.note for word in _RESILVERING_NOTES) for leaf in pool.leaves())
+    return any(being_resilvered(leaf) for leaf in pool.leaves())
+
+
+def being_resilvered(leaf: Vdev) -> bool:
+    """The leaf is marked `(resilvering)` or `(awaiting resilver)`: its copy is not whole yet."""
+    return any(word in leaf.note for word in _RESILVERING_NOTES)
 
 
 def scan_unknown(pool: Pool) -> bool:

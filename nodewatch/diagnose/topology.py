@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from nodewatch.diagnose.progress import being_resilvered
 from nodewatch.model import CLASS_GROUPS, DEGRADED, HEALTHY_STATES, Pool, Vdev, VdevType
 
 _PARITY = {VdevType.RAIDZ1: 1, VdevType.RAIDZ2: 2, VdevType.RAIDZ3: 3}
@@ -64,14 +65,19 @@ def unhealthy_members(top: Vdev) -> int:
     """Count the members of a top-level vdev that do not serve data now."""
     if top.is_leaf:
         return 0 if top.state in HEALTHY_STATES else 1
-    count = 0
-    for member in top.children:
-        if member.type is VdevType.SPARE:
-            # spare-N serves data when either side is healthy
-            count += 0 if any(m.state in HEALTHY_STATES for m in member.children) else 1
-        elif member.state not in HEALTHY_STATES and member.state != DEGRADED:
-            count += 1
-    return count
+    return sum(not _serves(member) for member in top.children)
+
+
+def _serves(member: Vdev, *, swapping: bool = False) -> bool:
+    """A member serves data while ONLINE or DEGRADED (ZFS still reads a disk it marked for errors).
+    spare-N and replacing-N serve when either side does, but a hot spare or a new disk still
+    being resilvered onto is no copy yet (openzfs/zfs#7537: the old side OFFLINE, the new one
+    resilvering, and the other side of the mirror the only whole copy)."""
+    if member.type in (VdevType.SPARE, VdevType.REPLACING):
+        return any(_serves(side, swapping=True) for side in member.children)
+    if swapping and member.is_leaf and being_resilvered(member):
+        return False
+    return member.state in HEALTHY_STATES or member.state == DEGRADED
 
 
 def redundancy_left(top: Vdev) -> int:

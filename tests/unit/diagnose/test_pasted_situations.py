@@ -180,6 +180,30 @@ def test_a_replace_under_way_beside_a_failing_mirror_side_is_not_critical_catch_
     assert "66.5% done" in finding.summary and "1 h 24 min" in finding.summary
 
 
+def test_a_disk_still_being_resilvered_onto_is_not_counted_as_redundancy():
+    """openzfs/zfs#7537: replacing-0's old side is OFFLINE and sdh still resilvering, so the
+    DEGRADED other side of mirror-0 holds the only whole copy: no redundancy left, not "1 more"."""
+    report = report_of("zol-0.7-resilver-issued-format-offline-too-many-errors-excerpt.txt")
+    for finding in report.findings:
+        assert "can still lose" not in finding.detail
+        assert "mirror-0 has no redundancy left: one more failure there loses the pool." in finding.detail
+    # A raidz2 whose member is replaced from an UNAVAIL disk has one member's parity left.
+    [finding] = report_of("zol-0.7-resilver-old-progress-replacing-excerpt.txt").findings
+    assert finding.detail.endswith("Until then: raidz2-0 can still lose 1 more device.")
+    # A hot spare still resilvering in is no copy yet either (the same paste as spare-0).
+    text = (TEXT / "zol-0.7-resilver-issued-format-offline-too-many-errors-excerpt.txt").read_text(
+        encoding="utf-8"
+    )
+    as_spare = snapshot_from_outputs(text.replace("replacing-0 ", "spare-0     "))
+    leaf = next(p for p in placements(as_spare.pools[0]) if p.leaf.name == "sdh")
+    assert leaf.parent.type is model.VdevType.SPARE
+    assert redundancy_words(leaf) == "mirror-0 has no redundancy left: one more failure there loses the pool."
+    # Once the new disk is whole (no "(resilvering)"), either side of replacing-0 serves.
+    done = snapshot_from_outputs(text.replace("  (resilvering)", ""))
+    leaf = next(p for p in placements(done.pools[0]) if p.leaf.name == "sdh")
+    assert redundancy_words(leaf) == "mirror-0 can still lose 1 more device."
+
+
 def test_a_member_degraded_with_its_counters_reset_is_named_and_not_replaced_during_the_resilver():
     """openzfs/zfs#7537: WCC13HETXXKA is DEGRADED "too many errors" with 0 0 0, the mirror's other
     side is being replaced (66 %): the resilver reads from it."""
