@@ -202,13 +202,17 @@ def _parse_run(text: str, returncode: int | None) -> SmartInfo:
 
 def _read(text: str) -> _Read:
     read = _Read()
-    section = ""
+    section = previous = ""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for line in lines:
         stripped = line.strip()
         if not stripped:
             if section in ("self-test", "errors"):
                 section = ""
+            continue
+        before, previous = previous, stripped
+        if stripped == "No Errors Logged" and before.startswith(_ATA_ERROR_LOGS):
+            read.values.setdefault("ATA Error Count", "0")  # -a and -x print no count when it is empty
             continue
         prompt = _PROMPT.match(stripped)
         if prompt:
@@ -413,6 +417,10 @@ def _protocol(read: _Read) -> str | None:
     if read.attributes or "Device Model" in values:
         return "ATA"
     return None
+
+
+# The ATA error log headers (-a, -x); NVMe's "Error Information (NVMe Log 0x01 …)" is another count.
+_ATA_ERROR_LOGS = ("SMART Error Log Version", "SMART Extended Comprehensive Error Log Version")
 
 
 def _error_count(values: dict[str, str]) -> int | None:

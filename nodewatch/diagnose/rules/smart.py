@@ -86,10 +86,28 @@ def _members(context: Context) -> dict[str, Member]:
     return out
 
 
+# A drive known only from a pasted reading that names no device (plain text never does): its
+# devnode is the file's name in parentheses (parse/smartctl_join.py), which no command may name.
+UNNAMED_DEVICE = "/dev/THE-DRIVE"
+
+
+def _device(disk: Disk) -> tuple[str, str | None]:
+    """The name to give smartctl for this disk, and what to do first when the reading named none."""
+    preferred = disk.preferred_by_id()
+    if preferred:
+        return preferred.path, None
+    if disk.devnode.startswith("/"):
+        return disk.devnode, None
+    which = f"serial {disk.serial}" if disk.serial else f"model {disk.model or 'unknown'}"
+    return UNNAMED_DEVICE, (
+        f"the output names no device: put the device of the drive with {which} in place of"
+        f" {UNNAMED_DEVICE} (`nodewatch disks` shows each device's serial)"
+    )
+
+
 def _device_args(disk: Disk, smart: SmartInfo) -> list[str]:
     kind = smart.device_type
-    preferred = disk.preferred_by_id()
-    device = preferred.path if preferred else disk.devnode
+    device, _ = _device(disk)
     # smartctl finds SATA, SAS and NVMe by itself; through a USB bridge the type must be given again.
     through_bridge = disk.transport in (Transport.USB, Transport.UNKNOWN)
     needed = kind and kind not in _AUTO_TYPES and (through_bridge or not kind.startswith("sat"))
@@ -130,15 +148,19 @@ def _actions(
     disk: Disk, smart: SmartInfo, advice: tuple[Advice, ...], member: Member | None
 ) -> Iterator[Action]:
     device = _device_args(disk, smart)
+    _, unnamed = _device(disk)
     if Advice.SELF_TEST in advice:
+        bridge = (
+            "some USB bridges spin the disk down or reset it during the test: keep it busy or attach it"
+            " directly"
+            if disk.transport is Transport.USB
+            else None
+        )
         yield Action(
             command=commands.smartctl("-t", "long", *device),
             why="Start the drive's long self-test (reads every sector; hours on a large disk; the disk stays"
             " usable). Afterwards `smartctl -l selftest` shows the result.",
-            check_first="some USB bridges spin the disk down or reset it during the test: keep it busy"
-            " or attach it directly"
-            if disk.transport is Transport.USB
-            else None,
+            check_first="; ".join(part for part in (unnamed, bridge) if part) or None,
         )
     if Advice.REPLACE in advice and member:
         yield Action(
@@ -152,6 +174,7 @@ def _actions(
             command=commands.smartctl("-A", *device),
             why="After changing the cable or bridge: read the attributes again; CRC errors never go down,"
             " but they must stop growing.",
+            check_first=unnamed,
         )
 
 
@@ -219,8 +242,7 @@ def _bridge_hides_smart(disk: Disk, smart: SmartInfo, member: Member | None) -> 
     known = known_hardware.bridge_smart(ids)
     chip = known_hardware.bridge_chip(*(ids.split(":") if ids else (None, None)))
     name = known.chip if known else chip.name if chip else "an unlisted bridge"
-    preferred = disk.preferred_by_id()
-    device = preferred.path if preferred else disk.devnode
+    device, unnamed = _device(disk)
     tried = smart.device_type
     actions: list[Action] = []
     if known and known.device_type and known.device_type != tried:
@@ -232,7 +254,7 @@ def _bridge_hides_smart(disk: Disk, smart: SmartInfo, member: Member | None) -> 
             Action(
                 command=commands.smartctl("-x", "-d", known.device_type, device),
                 why=f"Ask through the bridge with the type known to work for it; {works}.",
-                check_first=known.caution,
+                check_first="; ".join(part for part in (unnamed, known.caution) if part) or None,
             )
         )
     elif known and known.device_type:
@@ -257,6 +279,7 @@ def _bridge_hides_smart(disk: Disk, smart: SmartInfo, member: Member | None) -> 
                 command=commands.smartctl("-x", "-d", "sat,12", device),
                 why="SAT with 12-byte commands: the standard pass-through in its older form, which some"
                 " bridges answer when the 16-byte one fails. It only reads.",
+                check_first=unnamed,
             )
         )
     detail = (

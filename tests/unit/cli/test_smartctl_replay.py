@@ -97,8 +97,9 @@ def test_stdin_once(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixtu
 
 
 def test_two_readings_of_one_drive_are_two_moments_and_worsening_is_its_own_finding() -> None:
-    """The lab drive read at boot and after a hotplug, and the same reading with counters grown
-    (the growth made up on top of the real reading: real drives do not grow on demand)."""
+    """The lab drive read at boot and after a hotplug, and the same reading with counters grown.
+    SYNTHETIC growth: made up on top of the real reading (no public pair of real readings of one drive
+    with a grown predictor was found; the real pairs below grew none)."""
     boot = parse_smartctl(_body(ZOO / "01-boot-smartctl-sdb.json"), 0)
     later = parse_smartctl(_body(ZOO / "03-hotplugged-smartctl-sdb.json"), 0)
     joined = join_readings(None, [("boot", boot), ("later", later)])
@@ -132,3 +133,51 @@ def test_a_reading_without_identity_joins_only_the_inventory_disk_it_was_asked_a
 
 def _body(path: Path) -> str:
     return path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later", "serial"),
+    [
+        # Seagate ST1000LM035, two days apart: raw read/seek error rates and LBA counters grew (they
+        # always do on Seagates), reallocated/pending/uncorrectable did not.
+        (
+            "duresa7-homelab-ata-ST1000LM035-2026-07-22",
+            "duresa7-homelab-ata-ST1000LM035-2026-07-24",
+            "****SRHK",
+        ),
+        # Toshiba NVMe read on Windows, then on Linux the next day: power cycles and unsafe shutdowns grew.
+        (
+            "duresa7-homelab-nvme-THNSF5256GPUK-2026-07-24-windows",
+            "duresa7-homelab-nvme-THNSF5256GPUK-2026-07-25",
+            "****TALT",
+        ),
+    ],
+)
+def test_two_real_readings_of_one_drive_where_nothing_predictive_grew_are_not_worsening(
+    earlier: str, later: str, serial: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two real dated readings of one drive (one serial): joined as two moments, and no
+    smart-worsening, because only counters that grow on every healthy drive grew."""
+    first, second = (TEXT / f"{earlier}.txt", TEXT / f"{later}.txt")
+    before, now = parse_smartctl(first.read_text()), parse_smartctl(second.read_text())
+    assert before.serial == now.serial == serial and before != now
+    joined = join_readings(None, [("a", before), ("b", now)])
+    assert len(joined.inventory.disks) == 1 and joined.previous is not None
+    status = cli.main(["diagnose", "--json", "--smartctl", str(first), "--smartctl", str(second)])
+    report = json.loads(capsys.readouterr().out)
+    assert status == 0 and report["findings"] == []
+
+
+def test_a_pasted_text_names_no_device_so_its_command_names_none_either(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Plain text never says which device it was read from: the advice must not put the file's
+    name into smartctl, but a placeholder and how to fill it (found on a real whole -x output)."""
+    paste = TEXT / "duresa7-homelab-ata-HTS723232A7A364-read-failure-pending-2.txt"
+    assert cli.main(["diagnose", "--json", "--smartctl", str(paste)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    actions = [action for finding in report["findings"] for action in finding["actions"]]
+    assert actions and all(str(paste) not in action["command"] for action in actions)
+    test = next(action for action in actions if " -t long " in action["command"])
+    assert test["command"] == "smartctl -t long /dev/THE-DRIVE"
+    assert "serial ****G91N" in test["check_first"]

@@ -96,6 +96,60 @@ def test_samsung_reliability_bit_at_100_percent_used_is_replace_soon_not_failing
     assert verdict.health is SmartHealth.REPLACE_SOON
 
 
+def test_nvme_whole_output_with_a_failed_self_test_and_its_own_failed_verdict() -> None:
+    """A real whole `smartctl -a` of a worn-out Samsung NVMe: FAILED, 0x04, 169 % used, and the
+    newest self-test "Completed: failed segments" in smartctl's NVMe self-test table."""
+    smart = _parse("duresa7-homelab-nvme-MZVLB256HAHQ-failed-segments")
+    assert (smart.available, smart.protocol, smart.passed) == (True, "NVMe", False)
+    assert (smart.model, smart.serial) == ("SAMSUNG MZVLB256HAHQ-000L7", "****5659")
+    assert (smart.nvme_critical_warning, smart.nvme_percentage_used, smart.nvme_media_errors) == (4, 169, 0)
+    assert (smart.nvme_available_spare, smart.nvme_available_spare_threshold) == (100, 10)
+    assert smart.nvme_error_log_entries == 2462 and smart.power_on_hours == 49373
+    assert (smart.self_test_failures, smart.last_self_test_passed) == (1, False)
+    assert smart.last_self_test == "Short: Completed: failed segments (at 49373 h)"
+    assert (smart.temperature_limit_celsius, smart.temperature_critical_celsius) == (81, 82)
+    verdict = judge(smart)
+    assert verdict.health is SmartHealth.FAILING
+    assert [(c.code, c.health) for c in verdict.concerns] == [
+        ("smart-failing", SmartHealth.FAILING),
+        ("smart-nvme-critical-warning", SmartHealth.REPLACE_SOON),
+        ("smart-nvme-worn", SmartHealth.REPLACE_SOON),
+        ("smart-self-test-failed", SmartHealth.REPLACE_SOON),
+    ]
+
+
+def test_ata_x_output_a_failed_extended_test_under_a_passed_self_assessment() -> None:
+    """A real whole `smartctl -x` (the FLAGS/FAIL attribute table): PASSED, yet 2 pending sectors
+    and the extended self-test stopped with a read failure: replace soon, never all clear."""
+    smart = _parse("duresa7-homelab-ata-HTS723232A7A364-read-failure-pending-2")
+    assert (smart.protocol, smart.passed, smart.serial, smart.wwn) == ("ATA", True, "****G91N", None)
+    assert (smart.reallocated_sectors, smart.pending_sectors, smart.offline_uncorrectable) == (0, 2, 0)
+    assert (smart.udma_crc_errors, smart.error_log_count) == (0, 0)
+    assert (smart.self_test_failures, smart.last_self_test_passed) == (1, False)
+    assert smart.last_self_test == "Extended offline: Completed: read failure (at 43950 h)"
+    verdict = judge(smart)
+    assert verdict.health is SmartHealth.REPLACE_SOON
+    assert {c.code for c in verdict.concerns} == {"smart-bad-sectors", "smart-self-test-failed"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "duresa7-homelab-ata-ST1000LM035-2026-07-22",
+        "duresa7-homelab-ata-ST1000LM035-2026-07-24",
+        "duresa7-homelab-nvme-THNSF5256GPUK-2026-07-24-windows",
+        "duresa7-homelab-nvme-THNSF5256GPUK-2026-07-25",
+    ],
+)
+def test_healthy_whole_outputs_with_redacted_identity_are_ok(name: str) -> None:
+    smart = _parse(name)
+    assert smart.available and smart.passed is True and smart.wwn is None  # "[redacted]" is no WWN
+    assert smart.serial is not None and smart.serial.startswith("****")
+    # an empty ATA error log ("No Errors Logged", no count line) is 0 entries, not unknown
+    assert smart.error_log_count == (0 if smart.protocol == "ATA" else None)
+    assert judge(smart).health is SmartHealth.OK
+
+
 def test_sas_error_counters_grown_defects_and_a_locale_with_spaces() -> None:
     smart = _parse("pysmart-sas-HUH721212-locale-spaces")
     assert (smart.protocol, smart.model, smart.passed) == ("SCSI", "HGST HUH721212AL4204", True)
