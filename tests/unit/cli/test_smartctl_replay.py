@@ -6,13 +6,14 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from nodewatch import cli
 from nodewatch.diagnose import diagnose
-from nodewatch.model import Disk, Inventory, Transport
+from nodewatch.model import Disk, Inventory, Severity, SmartInfo, Snapshot, Transport
 from nodewatch.parse.smartctl import parse_smartctl
 from nodewatch.parse.smartctl_join import join_readings
 
@@ -98,8 +99,8 @@ def test_stdin_once(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixtu
 
 def test_two_readings_of_one_drive_are_two_moments_and_worsening_is_its_own_finding() -> None:
     """The lab drive read at boot and after a hotplug, and the same reading with counters grown.
-    SYNTHETIC growth: made up on top of the real reading (no public pair of real readings of one drive
-    with a grown predictor was found; the real pairs below grew none)."""
+    SYNTHETIC growth: made up on top of the real reading, to reach every counter at once; the real pair
+    with a grown counter is test_two_real_readings_of_one_drive_whose_error_log_grew_are_worsening."""
     boot = parse_smartctl(_body(ZOO / "01-boot-smartctl-sdb.json"), 0)
     later = parse_smartctl(_body(ZOO / "03-hotplugged-smartctl-sdb.json"), 0)
     joined = join_readings(None, [("boot", boot), ("later", later)])
@@ -181,3 +182,30 @@ def test_a_pasted_text_names_no_device_so_its_command_names_none_either(
     test = next(action for action in actions if " -t long " in action["command"])
     assert test["command"] == "smartctl -t long /dev/THE-DRIVE"
     assert "serial ****G91N" in test["check_first"]
+
+
+def test_two_real_readings_of_one_drive_whose_error_log_grew_are_worsening() -> None:
+    """linuxhw/SMART keeps each probe of a drive as a version of that drive's file: two real readings,
+    eight months apart, of one Apple HTS541010A9E632. Its ATA error log grew 9 → 14 (new IDNF read
+    errors), CRC errors stayed 9: worsening is a warning of its own, not the cable's."""
+    name = "linuxhw-ata-HTS541010A9E632-D190552AD538-{}.txt"
+    before = parse_smartctl((TEXT / name.format("2023-12-05")).read_text())
+    now = parse_smartctl((TEXT / name.format("2024-08-25")).read_text())
+    assert (before.power_on_hours, now.power_on_hours) == (1927, 3088)
+    assert (before.error_log_count, now.error_log_count) == (9, 14)
+    assert before.udma_crc_errors == now.udma_crc_errors == 9
+    assert (now.self_test_failures, now.last_self_test_passed) == (0, True)  # "Aborted by host" is no failure
+
+    def snap(smart: SmartInfo) -> Snapshot:
+        disk = Disk("/dev/sda", Transport.SATA, model=smart.model, smart=smart)  # hw-probe hid the serial
+        when = datetime(2024, 8, 25, tzinfo=UTC)
+        return Snapshot(hostname="t", collected_at=when, inventory=Inventory((disk,)))
+
+    report = diagnose(snap(now), previous=snap(before))
+    worse = [f for f in report.findings if f.code == "smart-worsening"]
+    assert len(worse) == 1 and worse[0].severity is Severity.WARNING
+    assert worse[0].summary.endswith("since the last reading: ATA error log entries 9 → 14")
+    assert worse[0].actions[0].command == "smartctl -t long /dev/sda"
+    alone = diagnose(snap(now))  # one reading: the same counts are only watched
+    assert "smart-worsening" not in {f.code for f in alone.findings}
+    assert max(f.severity for f in alone.findings) is Severity.INFO
