@@ -44,6 +44,11 @@ ATTR_UDMA_CRC = 199
 _LOW_POWER = re.compile(r"Device is in (STANDBY|SLEEP|IDLE)[^,]* mode", re.IGNORECASE)
 _LEADING_INT = re.compile(r"^\s*(\d+)")
 NVME_SELF_TEST_FAILED = frozenset({5, 6, 7})
+# SCSI self-test results (scsi_self_test_N.result.value): 3 unknown error, 4 a segment failed, 5–7 failed
+# in a segment, as smartmontools counts failures (scsicmds.cpp scsiCountFailedSelfTests); 0 completed,
+# 1–2 aborted, 15 in progress.
+SCSI_SELF_TEST_FAILED = frozenset(range(3, 8))
+SCSI_SELF_TEST_IN_PROGRESS = 15
 # "/dev/sdb: Unknown USB bridge [0x152d:0x0578 (0x214)]" (scsiata.cpp)
 _UNKNOWN_BRIDGE = re.compile(r"Unknown USB bridge \[0x([0-9a-fA-F]{4}):0x([0-9a-fA-F]{4})")
 
@@ -272,7 +277,20 @@ def _self_tests(data: dict[str, Any]) -> tuple[int | None, bool | None]:
         failed = sum(1 for value in results if value in NVME_SELF_TEST_FAILED)
         first = results[0]
         return failed, (True if first == 0 else False if first in NVME_SELF_TEST_FAILED else None)
+    scsi = [_int(_dig(row, "result", "value")) for row in _scsi_self_tests(data)]
+    if scsi:
+        failed = sum(1 for value in scsi if value in SCSI_SELF_TEST_FAILED)
+        last = next((value for value in scsi if value != SCSI_SELF_TEST_IN_PROGRESS), None)
+        return failed, (True if last == 0 else False if last in SCSI_SELF_TEST_FAILED else None)
     return None, None
+
+
+def _scsi_self_tests(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """smartctl's SCSI self-test log in JSON: scsi_self_test_0, _1, … (newest first)."""
+    rows: list[dict[str, Any]] = []
+    while isinstance(entry := data.get(f"scsi_self_test_{len(rows)}"), dict):
+        rows.append(entry)
+    return rows
 
 
 def _last_self_test(data: dict[str, Any]) -> str | None:
@@ -293,6 +311,13 @@ def _last_self_test(data: dict[str, Any]) -> str | None:
         entry = _list(nvme_log)[0]
         kind = _dig(entry, "self_test_code", "string") or "self-test"
         return f"{kind}: {_dig(entry, 'self_test_result', 'string') or '?'}"
+    scsi = _scsi_self_tests(data)
+    if scsi:
+        entry = scsi[0]
+        kind = _dig(entry, "code", "string") or "self-test"
+        hours = _int(_dig(entry, "power_on_time", "hours"))
+        text = f"{kind}: {_dig(entry, 'result', 'string') or '?'}"
+        return text + (f" (at {hours} h)" if hours is not None else "")
     return None
 
 

@@ -361,8 +361,8 @@ def _self_test_verdict(statuses: list[str]) -> tuple[bool | None, int]:
 
 
 def _failed(status: str) -> bool:
-    lowered = status.lower()
-    return "failure" in lowered or "fatal" in lowered or "failed" in lowered
+    lowered = status.lower()  # SCSI "Unknown error, incomplete" counts, as smartmontools counts it
+    return any(word in lowered for word in ("failure", "fatal", "failed", "unknown error"))
 
 
 # ── values ─────────────────────────────────────────────────────────────────

@@ -111,6 +111,34 @@ def test_nvme_critical_warning_bits_and_spare(bits: int, spare: int, health: Sma
     assert _codes(smart)["smart-nvme-critical-warning"] is health
 
 
+def test_sas_json_uncorrected_errors_under_an_ok_health_are_replace_soon() -> None:
+    """A real SAS disk behind a MegaRAID controller: SMART Health OK, 8 uncorrected write errors."""
+    smart = _json("SEAGATE-ST3400755SS-sas-megaraid-uncorrected-8")
+    assert (smart.protocol, smart.passed, smart.device_type) == ("SCSI", True, "megaraid,0")
+    assert (smart.scsi_uncorrected_errors, smart.scsi_grown_defects) == (8, 9)
+    # its SCSI self-test log (scsi_self_test_0..3): four completed tests, the newest a long one
+    assert (smart.last_self_test, smart.self_test_failures, smart.last_self_test_passed) == (
+        "Background long: Completed (at 6 h)",
+        0,
+        True,
+    )
+    verdict = judge(smart)
+    assert verdict.health is SmartHealth.REPLACE_SOON
+    assert _codes(smart) == {
+        "smart-uncorrectable-errors": SmartHealth.REPLACE_SOON,
+        "smart-grown-defects": SmartHealth.WATCH,
+    }
+
+
+def test_sas_json_self_test_log_skips_a_running_test_and_aborts_are_no_failures() -> None:
+    smart = _json("SEAGATE-STMFSND2CLAR4000-sas-selftest-running")
+    assert smart.last_self_test == "Background long: Self test in progress ..."
+    # the newest finished test (entry 1) completed; two "Aborted (device reset ?)" further down are
+    # no failures (smartmontools counts results 3-7 only)
+    assert (smart.self_test_failures, smart.last_self_test_passed) == (0, True)
+    assert judge(smart).health is SmartHealth.OK
+
+
 def test_unread_smart_is_unknown_not_ok() -> None:
     assert judge(None).health is SmartHealth.UNKNOWN
     assert judge(_json("standby-SYNTHETIC")).health is SmartHealth.UNKNOWN
