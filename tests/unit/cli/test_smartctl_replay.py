@@ -13,6 +13,7 @@ import pytest
 
 from nodewatch import cli
 from nodewatch.diagnose import diagnose
+from nodewatch.diagnose.smart import SmartHealth, judge
 from nodewatch.model import Disk, Inventory, Severity, SmartInfo, Snapshot, Transport
 from nodewatch.parse.smartctl import parse_smartctl
 from nodewatch.parse.smartctl_join import join_readings
@@ -188,24 +189,42 @@ def test_two_real_readings_of_one_drive_whose_error_log_grew_are_worsening() -> 
     """linuxhw/SMART keeps each probe of a drive as a version of that drive's file: two real readings,
     eight months apart, of one Apple HTS541010A9E632. Its ATA error log grew 9 → 14 (new IDNF read
     errors), CRC errors stayed 9: worsening is a warning of its own, not the cable's."""
-    name = "linuxhw-ata-HTS541010A9E632-D190552AD538-{}.txt"
-    before = parse_smartctl((TEXT / name.format("2023-12-05")).read_text())
-    now = parse_smartctl((TEXT / name.format("2024-08-25")).read_text())
+    before, now = _linuxhw("D190552AD538-2023-12-05"), _linuxhw("D190552AD538-2024-08-25")
     assert (before.power_on_hours, now.power_on_hours) == (1927, 3088)
     assert (before.error_log_count, now.error_log_count) == (9, 14)
     assert before.udma_crc_errors == now.udma_crc_errors == 9
     assert (now.self_test_failures, now.last_self_test_passed) == (0, True)  # "Aborted by host" is no failure
-
-    def snap(smart: SmartInfo) -> Snapshot:
-        disk = Disk("/dev/sda", Transport.SATA, model=smart.model, smart=smart)  # hw-probe hid the serial
-        when = datetime(2024, 8, 25, tzinfo=UTC)
-        return Snapshot(hostname="t", collected_at=when, inventory=Inventory((disk,)))
-
-    report = diagnose(snap(now), previous=snap(before))
+    report = diagnose(_one_disk(now), previous=_one_disk(before))
     worse = [f for f in report.findings if f.code == "smart-worsening"]
     assert len(worse) == 1 and worse[0].severity is Severity.WARNING
     assert worse[0].summary.endswith("since the last reading: ATA error log entries 9 → 14")
     assert worse[0].actions[0].command == "smartctl -t long /dev/sda"
-    alone = diagnose(snap(now))  # one reading: the same counts are only watched
+    alone = diagnose(_one_disk(now))  # one reading: the same counts are only watched
     assert "smart-worsening" not in {f.code for f in alone.findings}
     assert max(f.severity for f in alone.findings) is Severity.INFO
+
+
+def test_two_real_readings_of_one_drive_whose_reallocated_sectors_grew_are_worsening() -> None:
+    """The same database, another Apple HTS541010A9E632 read 2.4 years apart (18,975 h and 32,811 h,
+    the same four old UNC errors in both logs): reallocated sectors grew 14 → 31. Each reading alone
+    is judged by its count (14: watch, 31: replace soon); the pair says it is still growing."""
+    before, now = _linuxhw("0757FF5562FB-2022-02-09"), _linuxhw("0757FF5562FB-2024-06-23")
+    assert (before.reallocated_sectors, now.reallocated_sectors) == (14, 31)
+    assert (before.error_log_count, now.error_log_count) == (21, 21)
+    assert {c.code: c.health for c in judge(before).concerns}["smart-bad-sectors"] is SmartHealth.WATCH
+    assert {c.code: c.health for c in judge(now).concerns}["smart-bad-sectors"] is SmartHealth.REPLACE_SOON
+    report = diagnose(_one_disk(now), previous=_one_disk(before))
+    worse = [f for f in report.findings if f.code == "smart-worsening"]
+    assert len(worse) == 1 and worse[0].severity is Severity.WARNING
+    assert worse[0].summary.endswith("since the last reading: reallocated sectors 14 → 31")
+
+
+def _linuxhw(name: str) -> SmartInfo:
+    return parse_smartctl((TEXT / f"linuxhw-ata-HTS541010A9E632-{name}.txt").read_text())
+
+
+def _one_disk(smart: SmartInfo) -> Snapshot:
+    """A node with this one drive at /dev/sda (hw-probe hid the serial: the devnode is its identity)."""
+    disk = Disk("/dev/sda", Transport.SATA, model=smart.model, smart=smart)
+    when = datetime(2024, 8, 25, tzinfo=UTC)
+    return Snapshot(hostname="t", collected_at=when, inventory=Inventory((disk,)))
