@@ -191,7 +191,9 @@ class PoolStatus:
 
 
 class Transport(enum.StrEnum):
-    """How a disk is attached. Decided once, in the inventory; everyone else reads it."""
+    """How a disk is attached, or, for a block device that is no disk at all, what it is
+    (optical, device-mapper: listed from a by-id listing, never a replacement candidate).
+    Decided once, in the inventory; everyone else reads it."""
 
     SATA = "sata"
     USB = "usb"  # behind a USB bridge (see UsbBridge)
@@ -200,6 +202,12 @@ class Transport(enum.StrEnum):
     VIRTIO = "virtio"
     SCSI = "scsi"  # SAS / plain SCSI
     UNKNOWN = "unknown"
+    OPTICAL = "optical"  # a CD/DVD/Blu-ray drive (sr0), on whatever bus: not a disk
+    DEVICE_MAPPER = "device-mapper"  # dm-N: a LUKS mapping or LVM volume on other disks
+
+    @property
+    def is_disk(self) -> bool:
+        return self not in (Transport.OPTICAL, Transport.DEVICE_MAPPER)
 
 
 @dataclass(frozen=True, slots=True)

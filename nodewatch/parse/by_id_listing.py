@@ -25,6 +25,7 @@ BEST_EFFORT = (
 _LINK = re.compile(r"(?:^|\s)(\S+) -> (\S+)\s*$")
 # by-path names that land in the same paste when people list both folders
 _BY_PATH_PREFIXES = ("pci-", "platform-", "virtio-pci-", "acpi-", "ccw-", "xen-", "usb-0:")
+_OPTICAL_NODE = re.compile(r"^(sr|scd)\d+$")  # the kernel's names for SCSI CD-ROM drives
 _IGNORED = re.compile(r"^(total \d+|\$ .*|#.*|\[rc=\d+\]|/dev/disk/by-\S+:)$")
 _TRANSPORT_BY_KIND = (
     ("usb", Transport.USB),
@@ -121,6 +122,7 @@ def _disk(
     if transport is Transport.SCSI and any(name.startswith("scsi-SATA_") for name in names):
         transport = Transport.SATA  # the pre-2014 udev spelling of ata- names
     model, serial = _identity(names, transport)
+    transport = _not_a_disk(target, kinds) or transport
     bridge = None
     bogus = None
     if transport is Transport.USB:
@@ -169,6 +171,17 @@ def _disk(
         partitions=partitions,
         warnings=tuple(warnings),
     )
+
+
+def _not_a_disk(target: str, kinds: set[str]) -> Transport | None:
+    """An optical drive (sr0: udev names it ata-… on a SATA port) or a device-mapper volume
+    (dm-0: dm-name-, dm-uuid-, lvm-pv-uuid- names) is listed for what it is, not as a disk."""
+    name = target.rsplit("/", 1)[-1]
+    if _OPTICAL_NODE.match(name):
+        return Transport.OPTICAL
+    if name.startswith("dm-") or "dm" in kinds:
+        return Transport.DEVICE_MAPPER
+    return None
 
 
 def _transport_from_path(paths: list[str]) -> Transport:

@@ -55,10 +55,12 @@ class DiskText:
 
 
 def inventory_summary(inventory: Inventory) -> str:
-    """'3 disks: 2 SATA/ATA, 1 USB bridge.'"""
+    """'3 disks: 2 SATA/ATA, 1 USB bridge.'; 'block devices' when an optical drive or a
+    device-mapper volume is among them."""
     counts = Counter(disk.transport for disk in inventory.disks)
     parts = [f"{count} {TRANSPORTS[transport].badge}" for transport, count in counts.most_common()]
-    noun = "disk" if len(inventory.disks) == 1 else "disks"
+    noun = "disk" if all(transport.is_disk for transport in counts) else "block device"
+    noun += "" if len(inventory.disks) == 1 else "s"
     return f"{len(inventory.disks)} {noun}" + (f": {', '.join(parts)}." if parts else ".")
 
 

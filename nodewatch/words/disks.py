@@ -25,6 +25,10 @@ TRANSPORTS: dict[Transport, TransportWords] = {
     Transport.VIRTIO: TransportWords("virtio", "a virtio disk"),
     Transport.SCSI: TransportWords("SCSI/SAS", "on a SCSI/SAS controller"),
     Transport.UNKNOWN: TransportWords("unknown bus", "on an unknown bus"),
+    Transport.OPTICAL: TransportWords("optical drive", "an optical drive, not a disk"),
+    Transport.DEVICE_MAPPER: TransportWords(
+        "device-mapper", "a device-mapper volume (LUKS, LVM), not a disk"
+    ),
 }
 
 

@@ -56,6 +56,29 @@ def test_run_reads_a_pasted_by_id_listing_from_stdin(
     assert "best effort" in out
 
 
+def test_an_optical_drive_and_device_mapper_volumes_are_listed_for_what_they_are(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """openvstorage/framework#1647's listing: sr0 has an ata- name (a CD-ROM on an IDE port),
+    dm-0..2 are a LUKS1 mapping and LVM volumes: none is a SATA disk or of an unknown bus."""
+    listing = FIXTURES / "by-id" / "openvstorage-1647-cdrom-luks1-lvm-excerpt.txt"
+    assert cli.main(["disks", "--by-id", str(listing)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("4 block devices: 3 device-mapper, 1 optical drive.")
+    assert "/dev/sr0  optical drive  VMware Virtual IDE CDROM Drive\n" in out
+    assert "/dev/dm-0  device-mapper\n" in out
+    assert "SATA/ATA" not in out and "unknown bus" not in out
+    assert cli.main(["disks", "--json", "--by-id", str(listing)]) == 0
+    document = json.loads(capsys.readouterr().out)
+    transports = {disk["devnode"]: disk["transport"] for disk in document["disks"]}
+    assert transports == {
+        "/dev/sr0": "optical",
+        "/dev/dm-0": "device-mapper",
+        "/dev/dm-1": "device-mapper",
+        "/dev/dm-2": "device-mapper",
+    }
+
+
 def test_run_rejects_both_sources(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         cli.main(["disks", "--udev-db", "a", "--by-id", "b"])

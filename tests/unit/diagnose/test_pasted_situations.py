@@ -538,6 +538,8 @@ def test_an_optical_drive_and_an_open_luks_mapping_are_never_offered_as_a_replac
     snapshot = snapshot_from_outputs(status, by_id=listing)
     disks = {disk.devnode: disk for disk in snapshot.disks}
     assert set(disks) == {"/dev/sr0", "/dev/dm-0", "/dev/dm-1", "/dev/dm-2"}
+    assert disks["/dev/sr0"].transport is model.Transport.OPTICAL
+    assert {disks[f"/dev/dm-{n}"].transport for n in range(3)} == {model.Transport.DEVICE_MAPPER}
     assert "optical" in (unfit_reason(disks["/dev/sr0"]) or "")
     luks = disks["/dev/dm-0"]
     assert any(link.name.startswith("dm-uuid-CRYPT-LUKS1-") for link in luks.by_id)

@@ -137,6 +137,26 @@ def test_page_of_the_zoo_shows_scan_progress_scrub_age_smart_and_failed_probes()
     assert all(f.text.severity == "INFO" for f in view.quiet)
 
 
+def test_page_badges_an_optical_drive_and_device_mapper_volumes_for_what_they_are():
+    """openvstorage/framework#1647's by-id listing beside the lab's 4J paste, served as a replay."""
+    from nodewatch.diagnose import diagnose
+    from nodewatch.replay import snapshot_from_outputs
+
+    fixtures = Path(__file__).parents[2] / "fixtures"
+    snapshot = snapshot_from_outputs(
+        (fixtures / "zpool-status-text" / "lab-2.3.2-raidz1-member-missing-4J.txt").read_text(
+            encoding="utf-8"
+        ),
+        by_id=(fixtures / "by-id" / "openvstorage-1647-cdrom-luks1-lvm-excerpt.txt").read_text(
+            encoding="utf-8"
+        ),
+    )
+    html = _client(ReplaySource(diagnose(snapshot), "paste")).get("/").get_data(as_text=True)
+    assert '<span class="badge transport optical">optical drive</span>' in html
+    assert html.count('<span class="badge transport device-mapper">device-mapper</span>') == 3
+    assert "SATA/ATA" not in html and "unknown bus" not in html
+
+
 @pytest.mark.parametrize("build", [reports.demo, reports.zoo], ids=["demo", "zoo"])
 def test_hostile_strings_in_every_field_are_text_on_the_page(build):
     report = reports.hostile(build())
