@@ -145,6 +145,9 @@ def send(
         return [Outcome(t, False, f"no answer within {timeout:.0f} s") for t in targets]
     except OSError as err:
         return [Outcome(t, False, f"cannot start the delivery process: {err.strerror}") for t in targets]
+    timing = next((line for line in stderr.splitlines() if line.startswith("timing: ")), None)
+    if timing:
+        log.debug("delivery process %s %s", child.pid, timing)
     try:
         answers = json.loads(stdout)
         if not isinstance(answers, list) or len(answers) != len(targets):
@@ -225,6 +228,7 @@ class Notifier:
             if self._warm is None or self._warm.poll() is not None:
                 try:
                     self._warm = start_child()
+                    log.debug("delivery process %s started ahead of an alert", self._warm.pid)
                 except OSError as err:
                     log.warning("cannot start a delivery process ahead of time: %s", err.strerror)
                     self._warm = None

@@ -231,3 +231,39 @@ elif args[:2] == ["status", "-j"]:
     pools, probe, _ = read(config_for(zpool))
     assert probe.outcome is ProbeOutcome.OK, probe.reason
     assert pools is not None and pools.pools == ()
+
+
+def test_zpool_version_is_asked_once_per_program_and_kernel_module(tmp_path, monkeypatch):
+    from nodewatch.probe import zpool as probe
+
+    module = tmp_path / "module-version"
+    module.write_text("2.3.2-2~bpo12+2\n")
+    monkeypatch.setattr(probe, "MODULE_VERSION", module)
+    monkeypatch.setattr(probe, "_VERSIONS", {})
+    asked = tmp_path / "asked"
+    script = f"""
+if args[0] == "version":
+    open({str(asked)!r}, "a").write("version\\n")
+    print("zfs-2.3.2-2~bpo12+2\\nzfs-kmod-2.3.2-2~bpo12+2")
+elif args[:2] == ["status", "-j"]:
+    print("".join(l for l in open({str(HEALTHY_JSON)!r}) if not l.startswith("#")))
+elif args[:2] == ["list", "-j"]:
+    print('{{"pools": {{}}}}')
+"""
+    zpool = fake_zpool(tmp_path, script)
+    config = config_for(zpool)
+    first = read(config)
+    second = read(config)
+    assert asked.read_text().count("version") == 1
+    assert second[0] == first[0] and second[1].outcome is ProbeOutcome.OK
+    assert [r.command.split()[1] for r in second[2]] == ["version", "status", "list"]  # its output kept
+    module.write_text("2.3.3-1\n")  # the module was reloaded: ask again
+    read(config)
+    assert asked.read_text().count("version") == 2
+    fake_zpool(tmp_path, script + "\n# upgraded\n")  # the program was replaced: ask again
+    read(config)
+    assert asked.read_text().count("version") == 3
+    module.unlink()  # no module loaded: nothing to key the answer on, so always ask
+    read(config)
+    read(config)
+    assert asked.read_text().count("version") == 5
