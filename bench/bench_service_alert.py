@@ -22,6 +22,7 @@ Goal (issue 10): alert p95 ≤ 2 s.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -178,11 +179,8 @@ def _split(trace: str, t0: float) -> str:
             if needle in text and name not in marks:
                 marks[name] = at - t0
         if "timing: apprise loaded" in text and "apprise loaded" not in marks:
-            words = text.split("timing: ", 1)[1].replace(",", "").split()
-            values = dict(zip(words[0::2], words[1::2], strict=False))
-            for key in ("loaded", "asked", "answered"):
-                name = "apprise loaded" if key == "loaded" else f"child {key}"
-                marks[name] = float(values[key]) - t0
+            for key, value in re.findall(r"(loaded|asked|answered) (\d+\.\d+)", text):
+                marks["apprise loaded" if key == "loaded" else f"child {key}"] = float(value) - t0
     return ", ".join(f"{name} {at:.2f}" for name, at in sorted(marks.items(), key=lambda kv: kv[1]))
 
 

@@ -140,3 +140,27 @@ def looks_like_kernel_log(text: str, *, sample: int = 200) -> bool:
         if seen >= sample:
             break
     return False
+
+
+# include/sys/zio.h: the flag of an I/O issued by vdev_probe(), which ZFS runs after an I/O
+# failed to ask whether the device is still there at all (it reads the labels' pad areas).
+# The same bit from ZFS on Linux 0.8 to OpenZFS 2.3.
+ZIO_FLAG_PROBE = 1 << 16
+_ZIO_FLAGS = re.compile(r"\bflags=(?:0x)?(?P<flags>[0-9a-fA-F]+)\b")
+
+
+def zio_flags(line: str, zfs_version: tuple[int, int, int] | None) -> int | None:
+    """Given a `zio pool=… flags=…` line and the OpenZFS version that printed it, return its
+    I/O flags, or None when they cannot be read for sure. vdev_disk_error() prints them in
+    hex (`%x`) before OpenZFS 2.2 and as a decimal (`%llu`) since, when zio_flag_t became 64
+    bits (openzfs/zfs#14086): digits alone need the version to be read."""
+    match = _ZIO_FLAGS.search(line)
+    if match is None:
+        return None
+    text = match["flags"]
+    hex_digits = any(c in "abcdefABCDEF" for c in text) or "flags=0x" in line
+    if hex_digits or (zfs_version is not None and zfs_version < (2, 2, 0)):
+        return int(text, 16)
+    if zfs_version is None:
+        return None
+    return int(text)

@@ -1,6 +1,13 @@
 """Kernel log evidence tied to the disk it is about: link resets, UAS aborts, I/O errors,
 zio errors and under-voltage, joined to the physical disk and pool member through the
-inventory (kernel name → disk → member; USB port → the disk whose bridge sits on it)."""
+inventory (kernel name → disk → member; USB port → the disk whose bridge sits on it).
+
+A zio line names its pool and the member's path as ZFS recorded it: it is joined to that
+member whether or not the disk is here now, so one event keeps one finding while a pulled
+disk is away and after it is back. A failed probe (ZFS asking whether the device is still
+there, after an I/O failed) is the device going away, not a media error: it is told by the
+member's own finding (member-missing and its kin) as evidence, never as kernel-io-errors.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +33,7 @@ from nodewatch.model import (
     Transport,
     Vdev,
 )
+from nodewatch.parse.kernel_log import ZIO_FLAG_PROBE, zio_flags
 
 _LINK_KINDS = frozenset(
     {
@@ -54,6 +62,7 @@ class _Trail:
 
     name: str
     disk: Disk | None = None
+    member: tuple[Pool, Vdev] | None = None
     events: list[KernelEvent] = field(default_factory=list)
 
     def count(self, *kinds: KernelEventKind) -> int:
@@ -66,7 +75,11 @@ def check(context: Context) -> Iterator[Finding]:
         return
     window = _Window.of(context) if log.source else None  # live: counts of the last hour too
     under_voltage = [event for event in log.events if event.kind is KernelEventKind.UNDER_VOLTAGE]
-    others = [event for event in log.events if event.kind in _LINK_KINDS and not is_boot_media(event)]
+    others = [
+        event
+        for event in log.events
+        if event.kind in _LINK_KINDS and not is_boot_media(event) and not _told_by_member(context, event)
+    ]
     trails = _trails(context, others)
     told_power = _flags_tell_under_voltage(context)
     for trail in trails:
@@ -128,14 +141,60 @@ class _Window:
         return count
 
 
+def zio_member(context: Context, event: KernelEvent) -> tuple[Pool, Vdev] | None:
+    """The pool member a zio line is about: the leaf of its pool at the path it prints (the
+    path ZFS recorded for the member), whether or not that disk is on the node now."""
+    if event.kind is not KernelEventKind.ZIO_ERROR or not event.pool:
+        return None
+    for pool in context.snapshot.pools:
+        if pool.name == event.pool:
+            for leaf in pool.leaves():
+                if event.device in (leaf.path, leaf.name):
+                    return pool, leaf
+    return None
+
+
+def is_failed_probe(context: Context, event: KernelEvent) -> bool:
+    """A zio line of ZFS's probe (vdev_probe: is the device still there?) that failed."""
+    if event.kind is not KernelEventKind.ZIO_ERROR:
+        return False
+    flags = zio_flags(event.line, context.zfs_version())
+    return flags is not None and bool(flags & ZIO_FLAG_PROBE)
+
+
+def failed_probes(context: Context, pool: Pool, leaf: Vdev) -> tuple[str, ...]:
+    """Evidence for a member's own finding: the kernel log's failed probes of it, if any."""
+    log = context.snapshot.kernel_log
+    if log is None:
+        return ()
+    events = [
+        event
+        for event in log.events
+        if is_failed_probe(context, event) and (found := zio_member(context, event)) and found[1] is leaf
+    ]
+    if not events:
+        return ()
+    said = "ZFS's probe of the device failed: it did not answer (gone from the bus), not a media error"
+    return (*_evidence(events), f"({said})")
+
+
+def _told_by_member(context: Context, event: KernelEvent) -> bool:
+    """A failed probe of a known member: the member's state says it (or, back and online, it is over)."""
+    return is_failed_probe(context, event) and zio_member(context, event) is not None
+
+
 def _trails(context: Context, events: list[KernelEvent]) -> list[_Trail]:
     names = _disks_by_kernel_name(context)
     trails: dict[str, _Trail] = {}
     for event in events:
         disk = _disk_of(context, names, event)
-        key = disk.devnode if disk else event.device
-        name = disk.devnode.removeprefix("/dev/") if disk else key
-        trail = trails.setdefault(key, _Trail(name=name, disk=disk))
+        member = zio_member(context, event) if disk is None else None
+        if member is not None and member[1].guid is not None:
+            key = f"{member[0].name}:{member[1].guid}"  # the disk is away: its member says which
+        else:
+            key = disk.devnode if disk else event.device
+        name = disk.devnode.removeprefix("/dev/") if disk else event.device
+        trail = trails.setdefault(key, _Trail(name=name, disk=disk, member=member))
         trail.events.append(event)
     return list(trails.values())
 
@@ -198,7 +257,7 @@ def _finding(context: Context, trail: _Trail, under_voltage: int, window: _Windo
     failed = trail.count(KernelEventKind.ATA_FAILED_COMMAND)
     io_errors = trail.count(KernelEventKind.IO_ERROR, KernelEventKind.ZIO_ERROR)
     link = resets + disconnects + aborted + failed > 0
-    member = _member(context, disk) if disk else None
+    member = _member(context, disk) if disk else trail.member
     pool_name = member[0].name if member else next((e.pool for e in trail.events if e.pool), None)
     leaf = member[1] if member else None
     errors = leaf.read_errors + leaf.write_errors + leaf.checksum_errors if leaf else 0
@@ -253,10 +312,23 @@ def _finding(context: Context, trail: _Trail, under_voltage: int, window: _Windo
         detail=" ".join(detail),
         pool=pool_name,
         vdev_guid=leaf.guid if leaf else None,
-        disk=words.disk_ref(disk) if disk else _unknown_disk(trail.name),
+        disk=_disk_ref(context, trail),
         evidence=_evidence(trail.events),
         actions=actions,
     )
+
+
+def _disk_ref(context: Context, trail: _Trail) -> DiskRef:
+    """The disk a trail is about: the one here, else the member's (remembered) disk."""
+    if trail.disk is not None:
+        return words.disk_ref(trail.disk)
+    if trail.member is not None:
+        leaf = trail.member[1]
+        known = context.known_members.get(leaf.guid) if leaf.guid is not None else None
+        ref = words.member_ref(leaf, words.known_ref(known) if known else None)
+        if ref is not None:
+            return ref
+    return _unknown_disk(trail.name)
 
 
 def _unknown_disk(name: str) -> DiskRef:

@@ -9,7 +9,7 @@ from nodewatch.diagnose.matching import Match, Strength, find_member
 from nodewatch.diagnose.platform import commands_for
 from nodewatch.diagnose.replacement import candidates, in_use_reason, listing_only, replace_actions
 from nodewatch.diagnose.risk import redundancy_words, severity_for
-from nodewatch.diagnose.rules import member_moved
+from nodewatch.diagnose.rules import kernel_log, member_moved
 from nodewatch.diagnose.topology import Placement, member_id
 from nodewatch.model import Action, Disk, Finding, Pool, Transport
 from nodewatch.words.disks import smart_words
@@ -26,6 +26,7 @@ def missing_member(
     evidence = [f"{leaf.name} {leaf.state} {leaf.note}".strip(), words.recorded_as(leaf)]
     if match:
         evidence.append(match.evidence)
+    evidence += kernel_log.failed_probes(context, pool, leaf)  # how it went, in the kernel's words
 
     if match and member_moved.proves_moved(context, match):
         if at_own_path and match.location.disk.devnode == at_own_path.disk.devnode:
