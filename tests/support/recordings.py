@@ -124,6 +124,7 @@ def lab_snapshot(scenario: str, flavour: str, step: str, *, text_only: bool = Fa
         smart = _smartctl(disk_files)
     version = _ZFS_VERSION.search(header(status_file).get("zfs", ""))
     listing = _same_moment(scenario, flavour, step, "zpool-import-d-by-id.txt")
+    kernel_log = files.get("kernel-log.txt")  # `journalctl -k`, where the step recorded it
     status_text = body(status_file)
     if not status_text.strip():
         # zpool prints "no pools available" on stderr, which the header keeps.
@@ -136,6 +137,7 @@ def lab_snapshot(scenario: str, flavour: str, step: str, *, text_only: bool = Fa
         by_id=by_id,
         smartctl=smart,
         zpool_import=body(listing) if listing else None,
+        kernel_log=body(kernel_log) if kernel_log else None,
         hostname="lab-vm",
         collected_at=_RECORDED,
         local_time=_RECORDED.replace(tzinfo=None),

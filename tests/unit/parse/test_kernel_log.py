@@ -129,3 +129,18 @@ def test_the_parser_never_raises(text):
 )
 def test_mixed_and_broken_stamps_never_raise(text):
     parse_kernel_log(text)
+
+
+def test_zio_flags_are_hex_before_openzfs_2_2_and_decimal_since():
+    from nodewatch.parse.kernel_log import ZIO_FLAG_PROBE, zio_flags
+
+    # ZFS on Linux 0.8 (openzfs/zfs#10094): `%x`, a normal read (CANFAIL, DONT_QUEUE, DONT_PROPAGATE …).
+    old = parse_kernel_log((LOGS / "openzfs-10094-ata-link-reset-io-error-zio.txt").read_text()).events[-1]
+    assert zio_flags(old.line, (0, 8, 3)) == 0x1808B0 and not zio_flags(old.line, (0, 8, 3)) & ZIO_FLAG_PROBE
+    assert zio_flags(old.line, None) == 0x1808B0  # hex digits say it without a version
+    # OpenZFS 2.3 prints `%llu`: digits alone need the version to be read at all.
+    line = "zio pool=tank vdev=/dev/sdb1 error=5 type=1 offset=270336 size=8192 flags=1245889"
+    assert zio_flags(line, (2, 3, 2)) == 1245889 and zio_flags(line, (2, 3, 2)) & ZIO_FLAG_PROBE
+    assert zio_flags(line, (2, 1, 11)) == 0x1245889
+    assert zio_flags(line, None) is None
+    assert zio_flags("zio pool=tank vdev=/dev/sdb1 error=5 type=1", (2, 3, 2)) is None
