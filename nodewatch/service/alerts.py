@@ -52,6 +52,7 @@ class Outcome:
     target: Target
     ok: bool
     error: str | None = None
+    plugin: str | None = None  # the apprise plugin module that served the URL (deliver.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +112,12 @@ def load_targets(alerts: AlertsSettings) -> tuple[list[Target], list[str]]:
     return [Target(url) for url in dict.fromkeys(urls)], warnings
 
 
-def start_child() -> subprocess.Popen[str]:
-    """Start a delivery child; it loads apprise, then waits for its request on stdin."""
+def start_child(plugins: Sequence[str] = (), which: bool = False) -> subprocess.Popen[str]:
+    """Start a delivery child; it loads apprise (only these plugin modules, if given), then
+    waits for its request on stdin. which: it answers which plugin serves each URL instead."""
+    options = [f"--plugins={','.join(plugins)}"] if plugins else []
     return subprocess.Popen(
-        [sys.executable, "-m", "nodewatch.service.deliver"],
+        [sys.executable, "-m", "nodewatch.service.deliver", *options, *(["--which"] if which else [])],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -128,15 +131,18 @@ def send(
     title: str,
     body: str,
     timeout: float = CHILD_TIMEOUT,
+    *,
     child: subprocess.Popen[str] | None = None,
+    plugins: Sequence[str] = (),
 ) -> list[Outcome]:
-    """Send one message to every target through an apprise child (a warm one if given); never raises."""
+    """Send one message to every target through an apprise child (a warm one if given, else
+    one loading only `plugins` if given); never raises."""
     if not targets:
         return []
     request = json.dumps({"urls": [t.url for t in targets], "title": title, "body": body})
     urls = [t.url for t in targets]
     try:
-        child = child or start_child()
+        child = child or start_child(plugins)
         stdout, stderr = child.communicate(request, timeout=timeout)
     except subprocess.TimeoutExpired:
         if child is not None:
@@ -157,9 +163,34 @@ def send(
         reason = scrub(f"delivery process failed (exit {child.returncode}): {last}", urls)
         return [Outcome(t, False, reason) for t in targets]
     return [
-        Outcome(t, bool(a.get("ok")), scrub(str(a["error"]), urls) if a.get("error") else None)
+        Outcome(
+            t,
+            bool(a.get("ok")),
+            scrub(str(a["error"]), urls) if a.get("error") else None,
+            a.get("plugin") if isinstance(a.get("plugin"), str) else None,
+        )
         for t, a in zip(targets, answers, strict=True)
     ]
+
+
+def plugins_for(targets: Sequence[Target], timeout: float = CHILD_TIMEOUT) -> list[str]:
+    """The apprise plugin modules serving the targets, asked of a child that loads them all
+    once (deliver.py --which); [] when it cannot tell (then each child loads every plugin)."""
+    if not targets:
+        return []
+    try:
+        child = start_child(which=True)
+        stdout, _ = child.communicate(json.dumps({"urls": [t.url for t in targets]}), timeout=timeout)
+        names = json.loads(stdout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        return []
+    except (OSError, ValueError):
+        return []
+    if not isinstance(names, list):
+        return []
+    return sorted({name for name in names if isinstance(name, str)})  # None: apprise does not know it
 
 
 def _child_env() -> dict[str, str]:
@@ -204,6 +235,8 @@ class Notifier:
         self._stopping = False
         self._busy = 0
         self._warm: subprocess.Popen[str] | None = None
+        self._plugins: tuple[str, ...] = ()  # what serves the targets: a warm child loads only these
+        self._learned = threading.Event()
         self._warm_until = 0.0
         self._released: list[subprocess.Popen[str]] = []
         self._thread = threading.Thread(target=self._run, name="nodewatch-alerts", daemon=True)
@@ -227,7 +260,7 @@ class Notifier:
             self._warm_until = self._clock() + WARM_SECONDS
             if self._warm is None or self._warm.poll() is not None:
                 try:
-                    self._warm = start_child()
+                    self._warm = start_child(self._plugins)
                     log.debug("delivery process %s started ahead of an alert", self._warm.pid)
                 except OSError as err:
                     log.warning("cannot start a delivery process ahead of time: %s", err.strerror)
@@ -268,7 +301,18 @@ class Notifier:
         if left:
             log.warning("stopping with %d notification(s) not delivered yet", left)
 
+    def _learn_plugins(self) -> None:
+        """Once, first: which apprise plugins serve the targets, so that the children started
+        ahead of an alert load only those (half of apprise's loading time)."""
+        if self.targets:
+            plugins = tuple(plugins_for(self.targets))
+            with self._wake:
+                self._plugins = plugins
+            log.debug("apprise plugins for the alert URLs: %s", ", ".join(plugins) or "all")
+        self._learned.set()
+
     def _run(self) -> None:
+        self._learn_plugins()
         while True:
             with self._wake:
                 while not self._stopping and (not self._jobs or self._jobs[0].due > self._clock()):
@@ -291,7 +335,7 @@ class Notifier:
                     self._busy -= 1
 
     def _attempt(self, job: _Job) -> None:
-        outcomes = send(job.targets, job.title, job.body, child=self._take_warm())
+        outcomes = send(job.targets, job.title, job.body, child=self._take_warm(), plugins=self._plugins)
         failed: list[Target] = []
         for outcome in outcomes:
             attempt = Attempt(

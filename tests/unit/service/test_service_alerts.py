@@ -119,3 +119,19 @@ def test_an_unused_child_is_let_go(receiver, monkeypatch):
     assert warm.wait(timeout=20) == 0  # told nothing: exits by itself
     assert receiver.received == []
     notifier.close()
+
+
+def test_the_plugins_serving_the_urls_are_learned_once_and_a_child_loads_only_those(receiver):
+    # apprise loads all its plugin modules at the first URL; a child told which serve the
+    # configured URLs loads only those (half the time an alert waits for apprise).
+    dead = "json://127.0.0.1:9/"
+    assert alerts.plugins_for([Target(receiver.url), Target(dead), Target("nonsense-url")]) == ["custom_json"]
+    [outcome] = send([Target(receiver.url)], "t", "only json", plugins=["custom_json"])
+    assert outcome.ok and outcome.plugin == "custom_json"
+    # Plugins that do not serve a URL (here XML's): the child loads the rest and still delivers.
+    [outcome] = send([Target(receiver.url)], "t", "all", plugins=["custom_xml"])
+    assert outcome.ok and outcome.plugin == "custom_json"
+    assert [body["message"] for body in receiver.wait_for(2)] == ["only json", "all"]
+    notifier = Notifier([Target(receiver.url)])
+    assert notifier._learned.wait(60) and notifier._plugins == ("custom_json",)
+    notifier.close()
