@@ -57,7 +57,7 @@ def main(samples: int, recording: bool = False) -> int:
     log(f"journal of each sample (nodewatch -v, ZED): {TRACE}")
     layout = disks(work)
     m = machine("bench-alert", layout)
-    rec = Recorder("service-pull", "zfs23", recording)
+    rec = Recorder("service-pull", "zfs23", recording, by="bench/bench_service_alert.py --record")
     rec.begin(m)
     rec.save_devices(1, layout)
     try:

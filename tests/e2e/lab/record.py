@@ -57,6 +57,7 @@ class Recorder:
     last_disks: str = ""  # by-id listing when udev was last saved
     # what (`zpool-status-j`) → (file holding the bytes, its output): the "unchanged" rule
     json_written: dict[str, tuple[str, str]] = field(default_factory=dict)
+    by: str = "tests/e2e (record mode)"  # what ran the guest, for the header
 
     @property
     def dir(self) -> Path:
@@ -75,7 +76,7 @@ class Recorder:
             f"scenario: {self.scenario} (flavour {self.flavour}), step {step}",
             *(f"{k}: {v}" for k, v in self.facts.items()),
             f"rc: {res.rc}",
-            f"recorded: {time.strftime('%Y-%m-%d', time.gmtime())} by tests/e2e (record mode)",
+            f"recorded: {time.strftime('%Y-%m-%d', time.gmtime())} by {self.by}",
         ]
         if note:
             lines.append(f"note: {note}")

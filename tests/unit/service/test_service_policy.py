@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from nodewatch import model
 from nodewatch.diagnose import diagnose
+from nodewatch.service.members import members_seen
 from nodewatch.service.policy import Kind, Policy, Problem, step
 from tests.support.recordings import lab_snapshot
 
@@ -96,3 +97,56 @@ def test_history_events_follow_the_same_hysteresis():
         problems = result.problems
         events += [(seconds, change, f.code) for change, f in result.events]
     assert events == [(0, "new", "member-missing"), (200, "cleared", "member-missing")]
+
+
+# A USB member of a 4-way mirror pulled under the running service and plugged back
+# (bench/bench_service_alert.py --record): zpool, udev and the kernel log as the service read them.
+PULL = "service-pull"
+
+
+def _as_the_service_saw(step: str, known, zfs_version: str | None = "") -> tuple[model.Finding, ...]:
+    """The step diagnosed as the service does: its kernel log read live (counted over the last
+    hour, the snapshot taken just after its newest line) and the members remembered before."""
+    snapshot = lab_snapshot(PULL, "zfs23", step)
+    log = snapshot.kernel_log
+    assert log is not None, f"{step}: no kernel log recorded"
+    stamps = [event.time for event in log.events if event.time is not None]
+    collected = max(stamps) + timedelta(seconds=5) if stamps else snapshot.collected_at
+    live = dataclasses.replace(
+        snapshot, kernel_log=dataclasses.replace(log, source="journal"), collected_at=collected
+    )
+    if zfs_version != "":
+        live = dataclasses.replace(live, zfs_version=zfs_version)
+    findings = diagnose(live, known_members=known).findings
+    return tuple(f for f in findings if f.code != "smart-hidden-by-bridge")
+
+
+def test_a_pulled_disk_is_one_alert_about_its_member_not_a_kernel_io_error_too():
+    known = {member.vdev_guid: member for member in members_seen(lab_snapshot(PULL, "zfs23", "01-healthy"))}
+    healthy, pulled, back = (_as_the_service_saw(s, known) for s in ("01-healthy", "02-pulled", "03-back"))
+    # What the kernel logged at the pull: ZFS's probe of the member (is the device still there?) failed.
+    logged = lab_snapshot(PULL, "zfs23", "02-pulled").kernel_log
+    probe = [e for e in logged.events if "zio pool=tank" in e.line] if logged else []
+    assert probe, "the recording holds the zio line of the pull"
+    said, _ = run([(0, healthy), (5, pulled), (30, back), (100, back)])
+    new = [code for _, kind, code in said if kind is Kind.NEW]
+    # Before: kernel-io-errors WARNING keyed by the by-id path, then CRITICAL keyed by sdb.
+    assert not [code for code in new if code.startswith("kernel-")], said
+    assert new[0] == "member-missing" and new.count("member-missing") == 1, said
+    missing = next(f for f in pulled if f.code == "member-missing")
+    assert any(probe[0].line in line for line in missing.evidence), missing.evidence  # told there, once
+
+
+def test_zio_errors_of_a_pulled_member_are_one_finding_while_it_is_away_and_once_it_is_back():
+    # With no ZFS version to read the flags by (decimal since 2.2, hex before), the recorded
+    # lines are not taken for ZFS's probe: they are kernel-io-errors, about the member they
+    # name (its recorded path), whether its disk is away or back as sdb.
+    known = {member.vdev_guid: member for member in members_seen(lab_snapshot(PULL, "zfs23", "01-healthy"))}
+    pulled, back = (_as_the_service_saw(s, known, zfs_version=None) for s in ("02-pulled", "03-back"))
+    away = next(f for f in pulled if f.code == "kernel-io-errors")
+    again = next(f for f in back if f.code == "kernel-io-errors")
+    assert away.key == again.key and away.vdev_guid is not None and away.pool == "tank"
+    # The member was REMOVED, then ONLINE again: worse first, better then (no new alert).
+    assert (away.severity, again.severity) == (model.Severity.CRITICAL, model.Severity.WARNING)
+    said, _ = run([(5, pulled), (30, back)])
+    assert [code for _, kind, code in said if code == "kernel-io-errors"] == ["kernel-io-errors"], said
