@@ -174,8 +174,11 @@ def failed_probes(context: Context, pool: Pool, leaf: Vdev) -> tuple[str, ...]:
     ]
     if not events:
         return ()
-    said = "ZFS's probe of the device failed: it did not answer (gone from the bus), not a media error"
-    return (*_evidence(events), f"({said})")
+    said = (
+        "ZFS's probe of the device failed: it did not answer at all, as when a disk is unplugged or"
+        " loses power (not a media error)"
+    )
+    return (*_evidence(events), said)
 
 
 def _told_by_member(context: Context, event: KernelEvent) -> bool:
