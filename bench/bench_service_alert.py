@@ -179,8 +179,10 @@ def _split(trace: str, t0: float) -> str:
             if needle in text and name not in marks:
                 marks[name] = at - t0
         if "timing: apprise loaded" in text and "apprise loaded" not in marks:
-            for key, value in re.findall(r"(loaded|asked|answered) (\d+\.\d+)", text):
-                marks["apprise loaded" if key == "loaded" else f"child {key}"] = float(value) - t0
+            stamps = re.findall(r"(loaded|asked|answered) (\d+\.\d+)", text)
+            found = {key: float(value) - t0 for key, value in stamps}
+            if found.get("asked", -1) >= 0:  # not the delivery of an earlier message
+                marks |= {"apprise loaded" if k == "loaded" else f"child {k}": v for k, v in found.items()}
     return ", ".join(f"{name} {at:.2f}" for name, at in sorted(marks.items(), key=lambda kv: kv[1]))
 
 
