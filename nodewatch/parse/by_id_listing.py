@@ -26,7 +26,10 @@ _LINK = re.compile(r"(?:^|\s)(\S+) -> (\S+)\s*$")
 # by-path names that land in the same paste when people list both folders
 _BY_PATH_PREFIXES = ("pci-", "platform-", "virtio-pci-", "acpi-", "ccw-", "xen-", "usb-0:")
 _OPTICAL_NODE = re.compile(r"^(sr|scd)\d+$")  # the kernel's names for SCSI CD-ROM drives
-_IGNORED = re.compile(r"^(total \d+|\$ .*|#.*|\[rc=\d+\]|/dev/disk/by-\S+:)$")
+# Not links: `ls` headers, prompts (`$ ls …`, `root@host:~# ls …`), `ls -a`'s `.` and `..`.
+_IGNORED = re.compile(
+    r"^(total \d+|\$ .*|#.*|\S+[#$] ls\b.*|d[rwxsStT-]{9}[.+@]?\s.*\s\.\.?|\[rc=\d+\]|/dev/disk/by-\S+:)$"
+)
 _TRANSPORT_BY_KIND = (
     ("usb", Transport.USB),
     ("nvme", Transport.NVME),

@@ -71,6 +71,18 @@ def test_parse_by_id_listing_flags_serials_shared_by_bays() -> None:
         assert disk.by_id[0].positional
 
 
+def test_a_prompt_and_ls_a_directory_lines_are_not_problems() -> None:
+    """openvstorage/framework#1647: `root@NY1SRV0051:~# ls -alh /dev/disk/by-id/`, then `.` and `..`."""
+    inventory = _inventory("openvstorage-1647-cdrom-luks1-lvm-excerpt.txt")
+    assert inventory.problems == (module.BEST_EFFORT,)
+    assert len(inventory.disks) == 4
+    # A line that is neither is still said, not guessed at.
+    odd = module.parse_by_id_listing("drwxr-xr-x 2 root root 600 May 23 08:28 by-id\n")
+    assert odd.problems[1:] == (
+        "<stdin>:1: not a by-id link: 'drwxr-xr-x 2 root root 600 May 23 08:28 by-id'",
+    )
+
+
 def test_parse_by_id_listing_of_nothing_is_an_empty_best_effort_inventory() -> None:
     inventory = module.parse_by_id_listing("total 0\n")
     assert inventory.disks == ()
