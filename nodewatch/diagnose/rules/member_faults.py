@@ -208,7 +208,10 @@ def erring_member(context: Context, pool: Pool, placement: Placement) -> Finding
     critical = smart_failing or (gone and redundancy_left(placement.top) <= 0)
     return Finding(
         severity=Severity.CRITICAL if critical else Severity.WARNING,
-        code="member-errors",
+        # Its device gone, it is the member whose disk is missing, whatever ZFS's state column
+        # says yet: ZFS marks it REMOVED a moment later (2.3), or never (2.1 keeps failing
+        # writes to a pulled USB stick). One identity, so the pull is one alert, not two.
+        code="member-missing" if gone else "member-errors",
         summary=f"{pool.name}: {leaf.name} had {counts} errors"
         + (", and its device is gone from the node" if gone else ""),
         detail=" ".join(part for part in detail if part),

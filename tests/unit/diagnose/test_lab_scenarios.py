@@ -255,7 +255,7 @@ def test_pulled_stick_that_did_not_suspend_the_pool_is_said_to_be_gone():
     # OpenZFS 2.1 in the lab: the pool stays ONLINE with climbing WRITE errors and 8A.
     report = diagnose(lab_snapshot(*STICK_21, "02-pulled-not-suspended"))
     codes = [f.code for f in report.findings if f.severity is model.Severity.CRITICAL]
-    assert codes == ["pool-data-errors", "member-errors"]
+    assert codes == ["pool-data-errors", "member-missing"]  # its device is gone: the member is missing
     erring = report.findings[1]
     assert "its device is gone from the node" in erring.summary
     assert "Reconnect it first" in erring.detail
