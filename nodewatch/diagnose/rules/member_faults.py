@@ -100,8 +100,11 @@ def degraded_member(context: Context, pool: Pool, placement: Placement) -> Findi
     # While a resilver runs, this disk may be what it reads from: no replace, unless SMART fails.
     replacements = list(replace_actions(context, pool, placement)) if smart_failing or not rebuilding else []
     actions = [*replacements, clear, scrub] if smart_failing else [clear, scrub, *replacements]
+    # Critical when the disk ZFS stopped trusting is all that is left of its vdev's redundancy
+    # (openzfs/zfs#7537: the mirror's other side is a new disk still being resilvered).
+    last_copy = not placement.top.is_leaf and redundancy_left(placement.top) <= 0
     return Finding(
-        severity=Severity.CRITICAL if smart_failing else Severity.WARNING,
+        severity=Severity.CRITICAL if smart_failing or last_copy else Severity.WARNING,
         code="member-degraded",
         summary=f"{pool.name}: {leaf.name} is DEGRADED"
         + (f" ({leaf.note.strip()})" if leaf.note else "")

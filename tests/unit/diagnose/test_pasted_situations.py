@@ -206,11 +206,12 @@ def test_a_disk_still_being_resilvered_onto_is_not_counted_as_redundancy():
 
 def test_a_member_degraded_with_its_counters_reset_is_named_and_not_replaced_during_the_resilver():
     """openzfs/zfs#7537: WCC13HETXXKA is DEGRADED "too many errors" with 0 0 0, the mirror's other
-    side is being replaced (66 %): the resilver reads from it."""
+    side is being replaced (66 %): the resilver reads from it. It holds the mirror's only whole
+    copy, so it is critical."""
     report = report_of("zol-0.7-resilver-issued-format-offline-too-many-errors-excerpt.txt")
     assert codes(report) == ["member-degraded", "replace-in-progress"]
     finding = report.findings[0]
-    assert finding.severity is model.Severity.WARNING
+    assert finding.severity is model.Severity.CRITICAL
     assert finding.summary == (
         "vz: ata-WDC_WD3001FFSX-68JNUN0_WD-WCC13HETXXKA is DEGRADED (too many errors)"
         " though its error counters read 0"
