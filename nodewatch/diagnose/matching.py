@@ -17,6 +17,7 @@ from nodewatch.diagnose.context import Context, Location
 from nodewatch.diagnose.topology import placements
 from nodewatch.model import REMOVED, UNAVAIL, Disk, Pool, Vdev, VdevType
 from nodewatch.parse.by_id_listing import SOURCE as BY_ID_LISTING
+from nodewatch.words.articles import with_article
 
 
 class Strength(enum.IntEnum):
@@ -152,7 +153,7 @@ def _hint(context: Context, vdev: Vdev, identity: RecordedIdentity) -> Match | N
             return Match(
                 Location(disk),
                 Strength.HINT,
-                f"{disk.devnode} is a {disk.model} like the missing member{labels}:"
+                f"{disk.devnode} is {with_article(disk.model)} like the missing member{labels}:"
                 " perhaps the same drive after its label was lost, perhaps another one",
             )
     del vdev

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nodewatch.model import ByIdLink, Disk, SmartInfo, Transport, UsbBridge, Vdev
+from nodewatch.words.articles import with_article
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +35,13 @@ TRANSPORTS: dict[Transport, TransportWords] = {
 
 def describe(disk: Disk) -> str:
     """'/dev/sdd, a WDC WD40EFZX-68AWUN0 behind a USB bridge (usb-storage, 46f4:0001)'."""
-    parts = [disk.devnode + ","]
-    if disk.model:
-        parts.append(f"a {disk.model}")
-    parts.append(TRANSPORTS[disk.transport].phrase)
-    text = " ".join(parts)
+    phrase = TRANSPORTS[disk.transport].phrase
+    if not disk.model:
+        text = f"{disk.devnode}, {phrase}"
+    elif phrase.startswith(("on ", "behind ")):
+        text = f"{disk.devnode}, {with_article(disk.model)} {phrase}"
+    else:  # the phrase says what the disk is ("an NVMe drive"): it follows the model as an apposition
+        text = f"{disk.devnode}, {with_article(disk.model)}, {phrase}"
     if disk.bridge:
         text += f" ({', '.join(x for x in (disk.bridge.driver, bridge_ids(disk.bridge)) if x)})"
     return text

@@ -34,6 +34,7 @@ from nodewatch.model import (
     Vdev,
 )
 from nodewatch.parse.kernel_log import ZIO_FLAG_PROBE, zio_flags
+from nodewatch.words.articles import with_article
 
 _LINK_KINDS = frozenset(
     {
@@ -355,7 +356,7 @@ def _who(trail: _Trail) -> str:
     if bridge:
         ids = f"{bridge.vendor_id}:{bridge.product_id}" if bridge.vendor_id else "USB"
         vendor = bridge.vendor_name or ids
-        facts[-1:] = [" ".join([*facts[-1:], f"behind a {vendor} bridge"]).strip()]
+        facts[-1:] = [" ".join([*facts[-1:], f"behind {with_article(vendor)} bridge"]).strip()]
     port = _port(disk)
     if port:
         facts.append(f"port {port}")

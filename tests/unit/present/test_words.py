@@ -149,3 +149,36 @@ def test_every_json_kind_is_documented() -> None:
     documented = (root / "docs" / "json.md").read_text(encoding="utf-8")
     missing = sorted(kind for kind in kinds if f"`{kind}`" not in documented)
     assert not missing, f"JSON kinds not described in docs/json.md: {missing}"
+
+
+def test_the_article_before_a_drive_follows_the_model_it_names() -> None:
+    """Real readings: linuxhw's APPLE HDD, Duresa7's SAMSUNG NVMe (an NVMe drive is what the phrase says
+    it is, so it follows the model after a comma), and models read letter by letter."""
+    from pathlib import Path
+
+    from nodewatch.model import Disk, Transport
+    from nodewatch.parse.smartctl import parse_smartctl
+    from nodewatch.words.articles import article
+    from nodewatch.words.disks import describe
+
+    text = Path(__file__).parents[2] / "fixtures" / "smartctl-text"
+    apple = parse_smartctl((text / "linuxhw-ata-HTS541010A9E632-D190552AD538-2024-08-25.txt").read_text())
+    samsung = parse_smartctl((text / "duresa7-homelab-nvme-MZVLB256HAHQ-failed-segments.txt").read_text())
+    assert describe(Disk("/dev/sda", Transport.SATA, model=apple.model)) == (
+        "/dev/sda, an APPLE HDD HTS541010A9E632 on a SATA port"
+    )
+    assert describe(Disk("/dev/nvme0n1", Transport.NVME, model=samsung.model)) == (
+        f"/dev/nvme0n1, a {samsung.model}, an NVMe drive"
+    )
+    assert describe(Disk("/dev/nvme0n1", Transport.NVME)) == "/dev/nvme0n1, an NVMe drive"
+    said = {
+        m: article(m) for m in ("HGST HUS726T4TALA6L4", "ST4000DM004", "WDC WD40EFZX", "MG08ACP16TE", "USB")
+    }
+    assert said == {
+        "HGST HUS726T4TALA6L4": "an",
+        "ST4000DM004": "an",
+        "WDC WD40EFZX": "a",
+        "MG08ACP16TE": "an",
+        "USB": "a",
+    }
+    assert [article(m) for m in ("TOSHIBA", "INTEL SSDSC2", "Ultrastar", "")] == ["a", "an", "an", "a"]
