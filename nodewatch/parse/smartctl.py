@@ -149,10 +149,11 @@ def parse_smartctl_json(text: str, returncode: int) -> SmartInfo:
         device_type=device_type,
         passed=passed,
         exit_flags=flags,
-        model=_text(data.get("model_name") or data.get("scsi_model_name")),
+        model=scsi_model(_text(data.get("scsi_vendor")), _text(data.get("scsi_product")))
+        or _text(data.get("model_name") or data.get("scsi_model_name")),
         serial=_text(data.get("serial_number")),
-        wwn=_wwn(data.get("wwn")),
-        firmware=_text(data.get("firmware_version")),
+        wwn=_wwn(data.get("wwn")) or _logical_unit_id(data.get("logical_unit_id")),
+        firmware=_text(data.get("firmware_version")) or _text(data.get("scsi_revision")),
         temperature_celsius=_int(_dig(data, "temperature", "current"))
         or _int(nvme.get("temperature"))
         or attributes.get(ATTR_TEMPERATURE)
@@ -336,6 +337,13 @@ def _wwn(value: Any) -> str | None:
     return f"0x{naa:x}{oui:06x}{ident:09x}"
 
 
+def _logical_unit_id(value: Any) -> str | None:
+    """A SCSI drive's NAA identifier, "0x5000c500adec6ea3" (what the text output calls "Logical Unit id")."""
+    if not isinstance(value, str) or not re.fullmatch(r"0x[0-9a-fA-F]{16}", value.strip()):
+        return None
+    return None if set(value.strip()[2:]) == {"0"} else value.strip().lower()
+
+
 def _dig(data: Any, *keys: str) -> Any:
     for key in keys:
         if not isinstance(data, dict):
@@ -354,6 +362,15 @@ def _list(value: Any) -> list[Any]:
 
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def scsi_model(vendor: str | None, product: str | None) -> str | None:
+    """A SCSI/SAS drive's model from its INQUIRY vendor and product: fixed-width fields (8 and 16
+    bytes) padded with spaces, which smartctl prints as they are ("MG08ACP1", "6TE           SM")
+    and glues into model_name. Joined by one space, each run of blanks one space: what people and
+    the by-model match read."""
+    words = " ".join(x for x in (vendor, product) if x).split()
+    return " ".join(words) or None
 
 
 def _text(value: Any) -> str | None:

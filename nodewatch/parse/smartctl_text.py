@@ -29,6 +29,7 @@ from nodewatch.parse.smartctl import (
     bridge_ids,
     command_timeouts,
     exit_flags,
+    scsi_model,
 )
 
 # A number as smartctl prints it under any locale: 1234, 1,234, 1.234, 1 234, 1'234.
@@ -372,7 +373,7 @@ def _identity(values: dict[str, str]) -> dict[str, str]:
     out = {}
     model = values.get("Device Model") or values.get("Model Number")
     if not model and values.get("Product"):
-        model = " ".join(x for x in (values.get("Vendor"), values.get("Product")) if x)
+        model = scsi_model(values.get("Vendor"), values.get("Product"))
     if model:
         out["model"] = model
     serial = values.get("Serial Number") or values.get("Serial number")

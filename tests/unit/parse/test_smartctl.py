@@ -125,3 +125,22 @@ def test_parse_smartctl_json_says_when_a_bridge_passes_nothing_through() -> None
     assert (
         smart.reason == "no ATA identity through -d sat: the USB bridge does not pass SMART commands through"
     )
+
+
+def test_a_sas_model_is_built_from_its_inquiry_fields_without_their_padding() -> None:
+    """SCSI INQUIRY's vendor (8 bytes) and product (16 bytes) are space-padded; smartctl glues them into
+    model_name as they are ("MG08ACP1 6TE           SM", nasty-project's real Toshiba behind a SAS HBA).
+    The model is the fields joined, each run of blanks one space; revision and logical unit id are read
+    as firmware and WWN, as the text output's "Revision:" and "Logical Unit id:" are."""
+    raw = json.loads((FIXTURES / "TOSHIBA-MG08ACP16TE-sas-hba-padded-inquiry.json").read_text())
+    assert raw["model_name"] == "MG08ACP1 6TE           SM"
+    smart = _parse("TOSHIBA-MG08ACP16TE-sas-hba-padded-inquiry")
+    assert (smart.model, smart.firmware, smart.wwn) == ("MG08ACP1 6TE SM", "4321", "0x500605ba0069a1b0")
+    seagate = _parse("SEAGATE-ST3400755SS-sas-megaraid-uncorrected-8")
+    assert (seagate.model, seagate.firmware, seagate.wwn) == (
+        "SEAGATE ST3400755SS",
+        "NS25",
+        "0x5000c5000ae79c6f",
+    )
+    assert module.scsi_model("HGST    ", "HUH721212AL4204 ") == "HGST HUH721212AL4204"
+    assert module.scsi_model(None, "   ") is None
