@@ -257,6 +257,9 @@ def _attribute_words(row: SmartAttribute) -> str:
     return f"{row.name} (#{row.id}, value {row.value}, threshold {row.threshold}, raw {raw})"
 
 
+_REALLOCATED = next(data for data in FIELD_DATA if data.id == 5)
+
+
 def _ata_field_data(smart: SmartInfo) -> list[Concern]:
     by_code: dict[str, list[tuple[FieldData, int, float]]] = {}
     for data in FIELD_DATA:
@@ -356,15 +359,34 @@ def _scsi(smart: SmartInfo) -> list[Concern]:
                 (Advice.REPLACE, Advice.SELF_TEST),
             )
         )
-    if smart.scsi_grown_defects:
-        out.append(
-            Concern(
-                "smart-grown-defects",
-                SmartHealth.WATCH,
-                f"{smart.scsi_grown_defects} elements in the grown defect list (SCSI)",
-                (Advice.SELF_TEST, Advice.WATCH),
+    grown = smart.scsi_grown_defects
+    if grown:
+        # The grown defect list is SCSI's count of blocks the drive remapped since it left the factory:
+        # what ATA counts as reallocated sectors (SnapRAID reads it as attribute 5; smartctl_exporter
+        # and nasty show it in the same column). No field data of SAS drives is published, so it is
+        # judged by Backblaze's buckets for attribute 5 (FIELD_DATA above): 1-16 watched, 17 or more
+        # (a bucket failing 24 % a year) replace soon. Scrutiny marks the list critical with threshold
+        # 0 (thresholds/scsi_attribute_metadata.go, models/measurements/smart.go ProcessScsiSmartInfo);
+        # TrueNAS alerts on SCSI uncorrected errors, not on this list. Growth between two readings is
+        # smart-worsening (WORSENING_COUNTERS below), whatever the count.
+        rate = _REALLOCATED.failure_rate(grown)
+        listed = f"{grown} elements in the grown defect list (SCSI)"
+        if rate >= REPLACE_SOON_RATE:
+            out.append(
+                Concern(
+                    "smart-grown-defects",
+                    SmartHealth.REPLACE_SOON,
+                    listed,
+                    (Advice.REPLACE, Advice.SELF_TEST),
+                    rate,
+                )
             )
-        )
+        else:
+            out.append(
+                Concern(
+                    "smart-grown-defects", SmartHealth.WATCH, listed, (Advice.SELF_TEST, Advice.WATCH), rate
+                )
+            )
     return out
 
 

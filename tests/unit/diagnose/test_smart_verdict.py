@@ -216,3 +216,34 @@ def test_every_smart_finding_code_is_documented() -> None:
     codes = set(re.findall(r'"(smart-[a-z-]+)"', source))
     assert len(codes) >= 12, codes
     assert codes <= documented, sorted(codes - documented)
+
+
+def test_sas_grown_defects_are_judged_as_reallocated_sectors_by_backblazes_buckets() -> None:
+    """The grown defect list is SCSI's reallocated-sector count (SnapRAID maps it to attribute 5): 1-16
+    watched, 17 or more replace soon (Backblaze's attribute-5 bucket 16-70 fails 24 % a year).
+    Real: the MegaRAID Seagate's 9 (its 8 uncorrected errors are what makes it replace soon) and
+    Scrutiny #119's 7 stay watched. SYNTHETIC: 2,066 (the count of a public smartctl 5.41 reading of
+    a ST3300657SS whose repository could not be named, so it is no fixture) set on the real reading."""
+    real = _json("SEAGATE-ST3400755SS-sas-megaraid-uncorrected-8")
+    assert _codes(real)["smart-grown-defects"] is SmartHealth.WATCH
+    at_16, at_17 = (dataclasses.replace(real, scsi_grown_defects=n) for n in (16, 17))
+    assert _codes(at_16)["smart-grown-defects"] is SmartHealth.WATCH
+    assert _codes(at_17)["smart-grown-defects"] is SmartHealth.REPLACE_SOON
+    many = dataclasses.replace(real, scsi_grown_defects=2066, scsi_uncorrected_errors=0)
+    concern = next(c for c in judge(many).concerns if c.code == "smart-grown-defects")
+    assert (concern.health, concern.facts) == (
+        SmartHealth.REPLACE_SOON,
+        "2066 elements in the grown defect list (SCSI)",
+    )
+    assert (
+        concern.failure_rate == FIELD_DATA[0].failure_rate(2066)
+        and judge(many).health is SmartHealth.REPLACE_SOON
+    )
+    # a list that grew between two readings is worsening, at any count
+    assert [(c.field, c.before, c.now) for c in worsened(real, at_16)] == [("scsi_grown_defects", 9, 16)]
+    report = diagnose(
+        _snapshot(Disk("/dev/sda", Transport.SCSI, model=real.model, smart=at_16)),
+        previous=_snapshot(Disk("/dev/sda", Transport.SCSI, model=real.model, smart=real)),
+    )
+    worse = [f for f in report.findings if f.code == "smart-worsening"]
+    assert len(worse) == 1 and worse[0].summary.endswith("grown defects 9 → 16")
