@@ -44,8 +44,9 @@ def class_words(placement: Placement) -> str:
     return f"{placement.top.name} is {role}." if role else ""
 
 
-def redundancy_words(placement: Placement) -> str:
-    """One sentence: what this member's state puts at risk."""
+def redundancy_words(placement: Placement, *, absent: bool = False) -> str:
+    """One sentence: what this member's state puts at risk (`absent`: its device is gone though
+    ZFS still counts it in)."""
     top = placement.top
     if placement.group is VdevType.CACHE:
         return (
@@ -66,7 +67,7 @@ def redundancy_words(placement: Placement) -> str:
             f"{top.name} is a single device without redundancy: ZFS has no other copy of its data"
             " to rebuild it from, so the data on it depends on this device alone."
         )
-    left = redundancy_left(top)
+    left = redundancy_left(top, placement.leaf if absent else None)
     if left <= 0:
         return prefix + f"{top.name} has no redundancy left: one more failure there loses the pool."
     return prefix + f"{top.name} can still lose {left} more device{'s' if left > 1 else ''}."

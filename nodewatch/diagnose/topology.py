@@ -61,25 +61,26 @@ def tolerance(top: Vdev) -> int:
     return 0
 
 
-def unhealthy_members(top: Vdev) -> int:
-    """Count the members of a top-level vdev that do not serve data now."""
+def unhealthy_members(top: Vdev, absent: Vdev | None = None) -> int:
+    """Count the members of a top-level vdev that do not serve data now. `absent`: a member whose
+    device is gone from the node though ZFS has not marked it yet (it serves nothing)."""
     if top.is_leaf:
-        return 0 if top.state in HEALTHY_STATES else 1
-    return sum(not _serves(member) for member in top.children)
+        return 0 if top.state in HEALTHY_STATES and top is not absent else 1
+    return sum(not _serves(member, absent=absent) for member in top.children)
 
 
-def _serves(member: Vdev, *, swapping: bool = False) -> bool:
+def _serves(member: Vdev, *, swapping: bool = False, absent: Vdev | None = None) -> bool:
     """A member serves data while ONLINE or DEGRADED (ZFS still reads a disk it marked for errors).
     spare-N and replacing-N serve when either side does, but a hot spare or a new disk still
     being resilvered onto is no copy yet (openzfs/zfs#7537: the old side OFFLINE, the new one
     resilvering, and the other side of the mirror the only whole copy)."""
     if member.type in (VdevType.SPARE, VdevType.REPLACING):
-        return any(_serves(side, swapping=True) for side in member.children)
-    if swapping and member.is_leaf and being_resilvered(member):
+        return any(_serves(side, swapping=True, absent=absent) for side in member.children)
+    if member is absent or (swapping and member.is_leaf and being_resilvered(member)):
         return False
     return member.state in HEALTHY_STATES or member.state == DEGRADED
 
 
-def redundancy_left(top: Vdev) -> int:
+def redundancy_left(top: Vdev, absent: Vdev | None = None) -> int:
     """Failures the top-level vdev can still absorb (negative: it has failed)."""
-    return tolerance(top) - unhealthy_members(top)
+    return tolerance(top) - unhealthy_members(top, absent)

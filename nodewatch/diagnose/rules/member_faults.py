@@ -179,7 +179,7 @@ def erring_member(context: Context, pool: Pool, placement: Placement) -> Finding
         detail.append(
             f"Its device ({leaf.path or leaf.name}) is not on the node now: it was unplugged or fell"
             " off the bus, and ZFS keeps failing to write to it. Reconnect it first."
-            f" {redundancy_words(placement)}"
+            f" {redundancy_words(placement, absent=True)}"
         )
     if leaf.read_errors or leaf.write_errors:
         detail.append(
@@ -208,7 +208,9 @@ def erring_member(context: Context, pool: Pool, placement: Placement) -> Finding
     ]
     if smart_failing:
         actions = [*replace_actions(context, pool, placement), *actions]
-    critical = smart_failing or (gone and redundancy_left(placement.top) <= 0)
+    # A device gone serves nothing, whatever ZFS's state column says yet: judged so at once, the
+    # pull is one alert (not a warning, then "worse" when ZFS marks it REMOVED).
+    critical = smart_failing or (gone and redundancy_left(placement.top, placement.leaf) <= 0)
     return Finding(
         severity=Severity.CRITICAL if critical else Severity.WARNING,
         # Its device gone, it is the member whose disk is missing, whatever ZFS's state column

@@ -177,3 +177,25 @@ def test_a_pull_seen_before_zfs_marks_the_member_removed_is_still_one_alert():
 
 
 HEALTHY_PULL = diagnose(lab_snapshot(PULL, "zfs23", "01-healthy")).findings
+
+
+def test_a_raidz1_pull_seen_before_zfs_marks_it_removed_is_critical_at_once():
+    """removed-replug (raidz1 of three, the USB member pulled), as the service saw it in the
+    bench's early window: the member still ONLINE with errors, its device gone. Its device serves
+    nothing, so raidz1-0 has no redundancy left already: critical at once, not a warning and then
+    "worse" when ZFS marks it REMOVED (two alerts for one pull, in test_service's raidz1)."""
+    pulled = lab_snapshot("removed-replug", "zfs23", "02-removed")
+    [removed] = [leaf for pool in pulled.pools for leaf in pool.leaves() if leaf.state == "REMOVED"]
+    early = diagnose(_seen_online_with_errors(pulled, removed.guid)).findings
+    first = next(f for f in early if f.vdev_guid == removed.guid)
+    later = next(f for f in REMOVED if f.vdev_guid == removed.guid)
+    assert (
+        (first.code, first.severity)
+        == (later.code, later.severity)
+        == ("member-missing", model.Severity.CRITICAL)
+    )
+    assert "raidz1-0 has no redundancy left" in first.detail
+    said, _ = run([(0, HEALTHY), (2, early), (4, REMOVED)])
+    assert [(s, kind, code) for s, kind, code in said if code == "member-missing"] == [
+        (2, Kind.NEW, "member-missing")
+    ], said
