@@ -291,6 +291,14 @@ def _finding(context: Context, trail: _Trail, under_voltage: int, window: _Windo
         )
     elif erring and leaf is not None:
         detail.append(f"It is {pool_name}'s member {leaf.name} ({leaf.state}).")
+    # One disconnect and nothing else is what unplugging a disk looks like; a pool member's own
+    # finding says it is gone. Shown, not alerted on: repeats, resets and errors are.
+    unplugged = disconnects == 1 and len(trail.events) == 1 and not under_voltage
+    if unplugged:
+        detail.append(
+            "Once, with no reset or error around it: that is what unplugging it looks like. If nobody"
+            " unplugged it, watch for more."
+        )
     if link:
         detail.append(_link_advice(disk, under_voltage))
     else:
@@ -308,9 +316,9 @@ def _finding(context: Context, trail: _Trail, under_voltage: int, window: _Windo
             ),
             Action(command=commands.scrub(pool_name), why="Read every block back to prove the data."),
         )
-    quiet = recent == 0 and not erring  # live, and nothing in the last hour: worth knowing, no alarm
+    quiet = (recent == 0 and not erring) or unplugged  # worth knowing, no alarm
     return Finding(
-        severity=Severity.CRITICAL if erring else Severity.INFO if quiet else Severity.WARNING,
+        severity=Severity.INFO if quiet else Severity.CRITICAL if erring else Severity.WARNING,
         code="kernel-link-resets" if link else "kernel-io-errors",
         summary=summary,
         detail=" ".join(detail),

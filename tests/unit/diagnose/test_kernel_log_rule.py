@@ -33,8 +33,11 @@ def _findings(kernel_log: str, udev_db: Path | None, zpool_status: Path | None =
 def test_a_usb_disconnect_is_tied_through_its_port_to_the_disk_behind_the_bridge():
     zoo = LAB / "disks-zoo" / "zfs23"
     [finding] = _findings(str(zoo / "03-hotplugged-dmesg.txt"), zoo / "01-boot-udevadm-export-db.txt")
-    assert finding.code == "kernel-link-resets" and finding.severity is Severity.WARNING
+    # The lab detached it once, with no reset or error around it: what unplugging looks like,
+    # shown (information), no alarm.
+    assert finding.code == "kernel-link-resets" and finding.severity is Severity.INFO
     assert finding.summary.startswith("sde (WDC WD40EFZX-68AWUN0 behind a QEMU bridge, port 2-1) dropped off")
+    assert "what unplugging it looks like" in finding.detail
     assert finding.disk is not None and finding.disk.devnode == "/dev/sde"
     assert "usb-storage.quirks" not in finding.detail  # a usb-storage bridge: no UAS to turn off
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from nodewatch import model
 from nodewatch.diagnose import diagnose
+from nodewatch.parse.kernel_log import parse_line
 from nodewatch.service.members import members_seen
 from nodewatch.service.policy import Kind, Policy, Problem, step
 from tests.support.recordings import lab_snapshot
@@ -104,12 +105,16 @@ def test_history_events_follow_the_same_hysteresis():
 PULL = "service-pull"
 
 
-def _as_the_service_saw(step: str, known, zfs_version: str | None = "") -> tuple[model.Finding, ...]:
+def _as_the_service_saw(
+    step: str, known, zfs_version: str | None = "", extra=()
+) -> tuple[model.Finding, ...]:
     """The step diagnosed as the service does: its kernel log read live (counted over the last
     hour, the snapshot taken just after its newest line) and the members remembered before."""
     snapshot = lab_snapshot(PULL, "zfs23", step)
     log = snapshot.kernel_log
     assert log is not None, f"{step}: no kernel log recorded"
+    if extra:
+        log = dataclasses.replace(log, events=tuple(sorted((*log.events, *extra), key=lambda e: e.when)))
     stamps = [event.time for event in log.events if event.time is not None]
     collected = max(stamps) + timedelta(seconds=5) if stamps else snapshot.collected_at
     live = dataclasses.replace(
@@ -199,3 +204,32 @@ def test_a_raidz1_pull_seen_before_zfs_marks_it_removed_is_critical_at_once():
     assert [(s, kind, code) for s, kind, code in said if code == "member-missing"] == [
         (2, Kind.NEW, "member-missing")
     ], said
+
+
+def _with_usb_disconnect(findings_of, step: str, known):
+    """The step as the service saw it, its kernel log carrying the line a real unplug adds
+    (`usb 2-1: USB disconnect, device number 2`, as recorded in the lab's disks-zoo dmesg when a
+    USB disk was detached; the bench's deauthorize does not log it): SEMI-SYNTHETIC, a real
+    line put into a real recording at the pull's moment."""
+    snapshot = lab_snapshot(PULL, "zfs23", step)
+    log = snapshot.kernel_log
+    assert log is not None
+    first = min(event.time for event in log.events if event.time is not None and "zio" in event.line)
+    line = f"{first.isoformat()} nodewatch-lab kernel: usb 2-1: USB disconnect, device number 2"
+    event = parse_line(line)
+    assert event is not None and event.kind is model.KernelEventKind.USB_DISCONNECT
+    return findings_of(step, known, extra=(event,))
+
+
+def test_a_disk_unplugged_once_is_told_by_its_member_not_by_a_kernel_alert():
+    """One unplug logs one `USB disconnect`: the member's finding says the disk is gone; the line
+    alone is not a link problem to alert on (repeated disconnects or resets still are)."""
+    known = {member.vdev_guid: member for member in members_seen(lab_snapshot(PULL, "zfs23", "01-healthy"))}
+    healthy = _as_the_service_saw("01-healthy", known)
+    pulled, back = (_with_usb_disconnect(_as_the_service_saw, s, known) for s in ("02-pulled", "03-back"))
+    lone = [f for f in (*pulled, *back) if f.code == "kernel-link-resets"]
+    assert lone and all(f.severity is model.Severity.INFO for f in lone), lone
+    assert all("dropped off the bus once" in f.summary for f in lone), lone
+    said, _ = run([(0, healthy), (5, pulled), (30, back), (100, back)])
+    new = [code for _, kind, code in said if kind is Kind.NEW]
+    assert new.count("member-missing") == 1 and not [c for c in new if c.startswith("kernel-")], said
