@@ -26,6 +26,7 @@ BOGUS_BRIDGE_SERIALS: dict[str, str] = {
     "0000000000CA": "ASMedia ASM236x enclosures report it for every bay (truenas/middleware#19651)",
     "000000000000": "ORICO enclosures report it for every bay (shared/research/ANCHORS.md §5.1)",
     "1234567890123": f"ACASIS / Quad SATA HAT bridges report it ({OMV_RULES})",
+    "0123456789ABCDEF": f"JMicron 'Generic' enclosures report it (152d:0580, {OMV_RULES})",
 }
 RANDOM_SERIAL_PREFIX = "RANDOM__"  # JMS551 and OWC bridges (OMV_RULES)
 # WWNs that a bridge makes up for every LUN (ASM236x, truenas/middleware#19651).
@@ -34,12 +35,24 @@ BOGUS_BRIDGE_WWNS: dict[str, str] = {
 }
 
 
+# Serials that are no drive's: firmware defaults and sample values, compared in upper case.
+PLACEHOLDER_SERIALS: dict[str, str] = {
+    "TO BE FILLED BY O.E.M.": "AMI firmware's default text for a field the maker never filled in",
+}
+
+
 def bogus_serial_reason(serial: str | None) -> str | None:
-    """Given a serial as udev or a bridge reports it, return why it cannot tell drives
-    apart (a sentence with its source), or None when nothing is known against it."""
+    """Given a serial as udev, a bridge or a smartctl reading reports it, return why it cannot
+    tell drives apart (a sentence with its source), or None when nothing is known against it.
+    The one decision on placeholder serials: the inventory and the `--smartctl` join read it."""
     if not serial:
         return None
     text = serial.strip()
+    if text and not any(c.isalnum() for c in text):
+        # hw-probe (linuxhw/SMART) publishes every serial as "--"; others mask with "****"
+        return f"serial {text} has no letter or digit: masked or a placeholder, not a drive serial"
+    if text.upper() in PLACEHOLDER_SERIALS:
+        return f"serial {text} is a placeholder ({PLACEHOLDER_SERIALS[text.upper()]}), not a drive serial"
     if text.upper() in BOGUS_BRIDGE_SERIALS:
         return f"serial {text} is a well-known bridge serial: {BOGUS_BRIDGE_SERIALS[text.upper()]}"
     if text.upper().startswith(RANDOM_SERIAL_PREFIX):

@@ -96,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     previous = None
     try:
         snapshot = _snapshot(args, config)
+        known = len(snapshot.inventory.problems) if snapshot.inventory else 0
         if args.smartctl:
             snapshot, previous = replay.with_smartctl(snapshot, args.smartctl)
     except replay.ReplayError as err:
@@ -107,6 +108,9 @@ def run(args: argparse.Namespace) -> int:
         common.print_json(report_document(report))
         return report.exit_status
     sys.stdout.write(render(report, color=common.use_color()))
+    # what joining the --smartctl readings decided (a placeholder serial is no identity)
+    joined = snapshot.inventory.problems[known:] if snapshot.inventory else ()
+    sys.stdout.write("".join(f"note: {safe(problem)}\n" for problem in joined))
     if not (args.demo or args.snapshot_file or pasted) and _zfs_absent(report):
         sys.stdout.write(
             "\nThis node has no ZFS. To see what nodewatch says about a broken pool, here is the bundled"

@@ -1,7 +1,11 @@
 """smartctl readings given by hand (`--smartctl FILE`), joined to the disks they belong to.
 
 A reading joins the inventory's disk with the same serial or WWN (a bridge's
-devnode or name proves nothing); one that joins no disk becomes a disk of its
+devnode or name proves nothing). A placeholder serial ("--" as hw-probe masks
+it, "0000000000", "To Be Filled By O.E.M.", a bridge's shared one: the one list
+is known_hardware.bogus_serial_reason) is no identity: such a reading joins by
+its WWN or not at all, and the inventory's problems say so, since worsening
+across two different drives would be false. One that joins no disk becomes a disk of its
 own, known by the device smartctl was asked about. Two readings of the same
 drive are two moments: the earlier one goes into the previous inventory, so
 diagnose can say what got worse. Pure: the files are read by replay.py.
@@ -12,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from nodewatch import known_hardware
 from nodewatch.model import Disk, Inventory, InventorySource, SmartInfo, Transport
 from nodewatch.parse.inventory import drive_identity
 
@@ -29,7 +34,16 @@ def join_readings(inventory: Inventory | None, readings: Sequence[tuple[str, Sma
     disks = list(inventory.disks) if inventory else []
     known = len(disks)  # disks of the inventory; readings of other machines never join by devnode
     previous: dict[int, SmartInfo] = {}
+    notes: list[str] = []
     for position, (name, smart) in enumerate(readings):
+        placeholder = known_hardware.bogus_serial_reason(smart.serial) if smart.available else None
+        if placeholder:
+            how = (
+                "joined by its WWN only"
+                if drive_keys(None, smart.wwn)
+                else "never taken for the same drive as another reading (no worsening is judged across it)"
+            )
+            notes.append(f"smartctl reading {name}: {placeholder}; {how}")
         index = _match(disks, smart, known)
         if index is None:
             disk = _disk_of(name, smart, position)
@@ -44,7 +58,7 @@ def join_readings(inventory: Inventory | None, readings: Sequence[tuple[str, Sma
     current = Inventory(
         disks=tuple(disks),
         source=inventory.source if inventory else InventorySource.UDEV_DB,
-        problems=inventory.problems if inventory else (),
+        problems=(*(inventory.problems if inventory else ()), *notes),
     )
     if not previous:
         return Joined(current, None)
@@ -53,12 +67,15 @@ def join_readings(inventory: Inventory | None, readings: Sequence[tuple[str, Sma
 
 
 def drive_keys(serial: str | None, wwn: str | None) -> set[str]:
+    """The keys a drive is known by: its serial unless a placeholder, its WWN unless a bridge's."""
     keys = set()
-    if serial and serial.strip():
+    if serial and serial.strip() and not known_hardware.bogus_serial_reason(serial):
         keys.add("serial:" + serial.strip().upper())
     if wwn and wwn.strip():
         value = wwn.strip().lower()
-        keys.add("wwn:" + (value if value.startswith("0x") else "0x" + value))
+        value = value if value.startswith("0x") else "0x" + value
+        if value not in known_hardware.BOGUS_BRIDGE_WWNS:
+            keys.add("wwn:" + value)
     return keys
 
 

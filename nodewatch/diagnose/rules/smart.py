@@ -98,7 +98,8 @@ def _device(disk: Disk) -> tuple[str, str | None]:
         return preferred.path, None
     if disk.devnode.startswith("/"):
         return disk.devnode, None
-    which = f"serial {disk.serial}" if disk.serial else f"model {disk.model or 'unknown'}"
+    real_serial = disk.serial and not known_hardware.bogus_serial_reason(disk.serial)  # not "--"
+    which = f"serial {disk.serial}" if real_serial else f"model {disk.model or 'unknown'}"
     return UNNAMED_DEVICE, (
         f"the output names no device: put the device of the drive with {which} in place of"
         f" {UNNAMED_DEVICE} (`nodewatch disks` shows each device's serial)"

@@ -228,3 +228,53 @@ def _one_disk(smart: SmartInfo) -> Snapshot:
     disk = Disk("/dev/sda", Transport.SATA, model=smart.model, smart=smart)
     when = datetime(2024, 8, 25, tzinfo=UTC)
     return Snapshot(hostname="t", collected_at=when, inventory=Inventory((disk,)))
+
+
+def test_readings_whose_serials_are_placeholders_are_never_joined_as_one_drive(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """hw-probe publishes every serial as "--": two linuxhw readings of two different Apple drives
+    (0757FF5562FB with 31 reallocated sectors, D190552AD538 with none) must not be joined, or 0 → 31
+    would be a false smart-worsening. The output says why they stay apart."""
+    other = TEXT / "linuxhw-ata-HTS541010A9E632-D190552AD538-2023-12-05.txt"
+    grown = TEXT / "linuxhw-ata-HTS541010A9E632-0757FF5562FB-2024-06-23.txt"
+    first, second = parse_smartctl(other.read_text()), parse_smartctl(grown.read_text())
+    assert first.serial == second.serial == "--" and first.wwn is None and second.wwn is None
+    joined = join_readings(None, [(str(other), first), (str(grown), second)])
+    assert len(joined.inventory.disks) == 2 and joined.previous is None
+    assert [p.split(":")[0] for p in joined.inventory.problems] == [
+        f"smartctl reading {other}",
+        f"smartctl reading {grown}",
+    ]
+    assert all("serial -- has no letter or digit" in p for p in joined.inventory.problems)
+    status = cli.main(["diagnose", "--smartctl", str(other), "--smartctl", str(grown)])
+    out = " ".join(capsys.readouterr().out.split())  # the text is wrapped
+    assert status == 1 and "[smart-worsening]" not in out
+    assert "no worsening is judged across it" in out
+    # its advice does not name the drive by the placeholder
+    assert (
+        "drive with serial --" not in out and "drive with model APPLE HDD HTS541010A9E632 in place of" in out
+    )
+    assert cli.main(["disks", "--smartctl", str(other), "--smartctl", str(grown)]) in (0, 1)
+    assert capsys.readouterr().out.count("note: smartctl reading") == 2
+
+
+def test_a_placeholder_serial_joins_by_wwn_alone() -> None:
+    """nasty-project's real Toshiba behind a SAS HBA: serial masked to "XXXXXXXX", WWN (logical unit
+    id) kept. Two readings of it are one drive by the WWN, and the note says the serial played no part."""
+    smart = parse_smartctl((JSON / "TOSHIBA-MG08ACP16TE-sas-hba-padded-inquiry.json").read_text())
+    assert (smart.serial, smart.wwn) == ("XXXXXXXX", "0x500605ba0069a1b0")
+    joined = join_readings(None, [("a", smart), ("b", smart)])
+    assert len(joined.inventory.disks) == 1 and joined.previous is not None
+    assert joined.inventory.problems[0].endswith("; joined by its WWN only")
+    alone = dataclasses.replace(smart, wwn=None)
+    assert join_readings(None, [("a", alone), ("b", alone)]).previous is None
+
+
+def test_placeholder_serials_are_one_decision_for_bridges_and_readings() -> None:
+    from nodewatch.known_hardware import bogus_serial_reason
+
+    for placeholder in ("--", "****", "0000000000", "To Be Filled By O.E.M.", "0123456789ABCDEF", "XXXXXXXX"):
+        assert bogus_serial_reason(placeholder), placeholder
+    for serial in ("****SRHK", "ZC1B7Y64", "WD-WX62D229KY5H", ""):
+        assert bogus_serial_reason(serial) is None, serial
