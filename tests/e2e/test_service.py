@@ -15,8 +15,7 @@ import pytest
 from .lab.disks import Disk, behind_usb_bridge, wd_sata
 from .lab.guestpkg import GUEST_VENV
 from .lab.vm import Machine, log
-from .lab.zfs import status
-from .test_scenarios import BOTH, LabFactory, create_pool
+from .test_scenarios import BOTH, LabFactory, create_pool, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -96,6 +95,9 @@ def wait_received(m: Machine, want, timeout: float, what: str) -> dict:
     raise AssertionError(f"no {what} within {timeout:.0f} s; received {received(m)}\n{journal}")
 
 
+GONE = ("REMOVED", "UNAVAIL", "FAULTED")
+
+
 @pytest.mark.parametrize("flavour", BOTH)
 def test_service_alerts_when_a_disk_is_pulled_and_when_it_is_back(
     lab_factory: LabFactory, flavour: str
@@ -161,8 +163,12 @@ def test_service_alerts_when_a_disk_is_pulled_and_when_it_is_back(
     usb = m.detach(disks[2].id, settle=False)
     pulled = time.time()
     alert = wait_received(m, lambda msg: "CRITICAL" in msg["title"], 120, "alert for the pulled disk")
-    st = status(m, "tank")
-    gone = next(r for r in st.rows if r.state in ("REMOVED", "UNAVAIL", "FAULTED"))
+    # ZFS may show the pulled member ONLINE with errors for a moment before it marks it REMOVED
+    # (bench_service_alert saw it in 2 of 6 pulls); the alert may come from that moment.
+    st = wait_for(
+        m, "tank", lambda s: any(r.state in GONE for r in s.rows), timeout=60, what="member marked gone"
+    )
+    gone = next(r for r in st.rows if r.state in GONE)
     log(f"alert: {alert['title']!r}\n{alert['message']}")
     assert "tank" in alert["title"]
     body = alert["message"]
@@ -172,7 +178,9 @@ def test_service_alerts_when_a_disk_is_pulled_and_when_it_is_back(
     else:  # 2.1 prints no guids: the member and its disk are named by the path ZFS recorded
         member = re.sub(r"-part\d+$", "", gone.name.removeprefix("/dev/disk/by-id/"))
         assert f"disk: {member}" in body and member.startswith("usb-WDC_WD40EFZX-68AWUN0"), body
-    assert re.search(rf"run first: zpool online tank {re.escape(member)}(\s|$)", body), body
+    # Marked REMOVED: online it once it is back; seen before that, with its errors: clear it
+    # (which reopens it) once it is back. Both are said with "check first: it is connected again".
+    assert re.search(rf"run first: zpool (online|clear) tank {re.escape(member)}(\s|$)", body), body
     stamps = [float(line.split()[0]) for line in m.run(f"cat {ZED_STAMPS}").out.splitlines() if line.strip()]
     first = min((s for s in stamps if s <= alert["received_at"]), default=None)
     if first is not None:
