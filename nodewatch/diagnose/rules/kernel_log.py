@@ -21,6 +21,7 @@ from nodewatch.diagnose.context import Context
 from nodewatch.model import (
     DEGRADED,
     ONLINE,
+    REMOVED,
     Action,
     Disk,
     DiskRef,
@@ -183,8 +184,18 @@ def failed_probes(context: Context, pool: Pool, leaf: Vdev) -> tuple[str, ...]:
 
 
 def _told_by_member(context: Context, event: KernelEvent) -> bool:
-    """A failed probe of a known member: the member's state says it (or, back and online, it is over)."""
-    return is_failed_probe(context, event) and zio_member(context, event) is not None
+    """A zio line of a known member that the member's own finding tells: a failed probe; any
+    failed I/O while ZFS marks it REMOVED or its device is gone (the pull itself: OpenZFS 2.1
+    logs the failed writes to a pulled USB member without the probe flag, lab service-zfs21);
+    and nothing once ZFS has it ONLINE with clean counters again (it is over). A member still
+    counting errors with its disk here keeps its kernel-io-errors finding."""
+    member = zio_member(context, event)
+    if member is None:
+        return False
+    leaf = member[1]
+    clean = not (leaf.read_errors or leaf.write_errors or leaf.checksum_errors)
+    gone = leaf.state == REMOVED or (context.has_inventory and context.locate(leaf) is None)
+    return is_failed_probe(context, event) or gone or (leaf.state == ONLINE and clean)
 
 
 def _trails(context: Context, events: list[KernelEvent]) -> list[_Trail]:
