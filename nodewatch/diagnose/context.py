@@ -147,6 +147,11 @@ class Context:
                 return self.by_path[candidate]
         return None
 
+    def is_gone(self, vdev: Vdev) -> bool:
+        """The inventory was read and no device of it answers to this member: it was unplugged
+        or fell off the bus, whatever ZFS's state column says yet."""
+        return self.has_inventory and self.locate(vdev) is None
+
     def is_claimed_by_several(self, path: str) -> bool:
         """True when more than one device on the node claims this path (a shared by-id name)."""
         return _absolute(path) in self.claimed_by_several

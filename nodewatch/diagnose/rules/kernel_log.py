@@ -194,7 +194,7 @@ def _told_by_member(context: Context, event: KernelEvent) -> bool:
         return False
     leaf = member[1]
     clean = not (leaf.read_errors or leaf.write_errors or leaf.checksum_errors)
-    gone = leaf.state == REMOVED or (context.has_inventory and context.locate(leaf) is None)
+    gone = leaf.state == REMOVED or context.is_gone(leaf)
     return is_failed_probe(context, event) or gone or (leaf.state == ONLINE and clean)
 
 

@@ -172,7 +172,7 @@ def erring_member(context: Context, pool: Pool, placement: Placement) -> Finding
     detail = [f"{leaf.name} of {pool.name} had {counts} errors. {repaired}", class_words(placement)]
     # Observed on OpenZFS 2.1 (lab, usb-stick-suspended/zfs21): a pulled USB stick
     # can stay ONLINE with climbing write errors instead of suspending the pool.
-    gone = context.has_inventory and where is None
+    gone = context.is_gone(leaf)
     if disk:
         detail.append(f"The disk is {words.describe(disk)}.")
     elif gone:
