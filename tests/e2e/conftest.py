@@ -76,6 +76,25 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return found
 
 
+@pytest.fixture(scope="session")
+def installed_of(
+    image_of: Callable[[str], Image], wheels: list[Path]
+) -> Iterator[Callable[[str], Path | None]]:
+    """A flavour's image with nodewatch installed (a qcow2 layer), made on first use, once per
+    run; None when it cannot be made (scenarios then install for themselves)."""
+    layers: dict[str, Path | None] = {}
+    root = work_root() / "installed"
+
+    def get(flavour: str) -> Path | None:
+        if flavour not in layers:
+            shutil.rmtree(root / flavour, ignore_errors=True)
+            layers[flavour] = guestpkg.installed_layer(image_of(flavour), wheels, root / flavour)
+        return layers[flavour]
+
+    yield get
+    shutil.rmtree(root, ignore_errors=True)
+
+
 def work_root() -> Path:
     """Not pytest's tmp_path: other pytest runs on the same machine rotate
     /tmp/pytest-of-<user> and would delete a running VM's disks."""
@@ -84,7 +103,10 @@ def work_root() -> Path:
 
 @pytest.fixture
 def lab_factory(
-    request: pytest.FixtureRequest, image_of: Callable[[str], Image], wheels: list[Path]
+    request: pytest.FixtureRequest,
+    image_of: Callable[[str], Image],
+    wheels: list[Path],
+    installed_of: Callable[[str], Path | None],
 ) -> Iterator[Callable[[str, str], Lab]]:
     labs: list[Lab] = []
     tmp_path = work_root() / re.sub(r"[^\w.-]+", "_", request.node.name)
@@ -95,7 +117,9 @@ def lab_factory(
         image = image_of(flavour)
         machine = Machine(image, tmp_path / f"vm-{len(labs)}", name=f"{scenario}-{flavour}")
         rec = Recorder(scenario, flavour, enabled=recording(request.config))
-        lab = Lab(flavour, machine, tmp_path / f"disks-{len(labs)}", rec, wheels)
+        lab = Lab(
+            flavour, machine, tmp_path / f"disks-{len(labs)}", rec, wheels, lambda: installed_of(flavour)
+        )
         labs.append(lab)
         return lab
 

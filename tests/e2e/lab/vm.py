@@ -1,8 +1,9 @@
 """Boot the guest under QEMU and drive it: commands, disks, power.
 
 A ``Machine`` is one lab computer: its root disk is a qcow2 overlay on the
-cached image, kept across power cycles (the pool cache file and anything the
-scenario installed survive a reboot, as on real hardware). Each ``boot`` is a
+cached image (or on a ``base`` layer over it: the image with nodewatch installed
+once for the whole run), kept across power cycles (the pool cache file and
+anything the scenario installed survive a reboot, as on real hardware). Each ``boot`` is a
 fresh QEMU process with the disks given for that boot; disks that can be
 hot-plugged are then added and removed through QMP.
 """
@@ -55,6 +56,7 @@ class Machine:
     workdir: Path
     name: str = "lab"
     memory_mb: int = 2048
+    base: Path | None = None  # a qcow2 layer over the image to start from instead of the image
     proc: subprocess.Popen[bytes] | None = None
     qmp: Qmp | None = None
     agent: Agent | None = None
@@ -77,6 +79,7 @@ class Machine:
         assert self.proc is None, "already running"
         self.workdir.mkdir(parents=True, exist_ok=True)
         if not self.overlay.exists():
+            backing, backing_format = (self.base, "qcow2") if self.base else (self.image.root, "raw")
             subprocess.run(
                 [
                     "qemu-img",
@@ -85,9 +88,9 @@ class Machine:
                     "-f",
                     "qcow2",
                     "-F",
-                    "raw",
+                    backing_format,
                     "-b",
-                    str(self.image.root),
+                    str(backing),
                     str(self.overlay),
                 ],
                 check=True,
