@@ -1,6 +1,6 @@
 """An idle `nodewatch serve` with 24 disks at default intervals, beside prometheus-node-exporter.
 
-    flock /tmp/nodewatch-lab.lock python3 bench/bench_service_idle.py [SECONDS]
+    flock /tmp/nodewatch-lab.lock python3 bench/bench_service_idle.py [SECONDS] [--keep-loaded]
 
 The OpenZFS 2.3 lab guest boots with 24 disks (6 SATA, 12 virtio, 6 behind USB bridges) in
 three pools; nodewatch runs under its systemd unit with the default intervals (full pass every
@@ -11,6 +11,10 @@ settle, both processes' CPU time (with their reaped children: zpool, smartctl) a
 memory are read from /proc over SECONDS (default 600). Goals (issue 10):
 ≤ 0.1 % of one core, steady RSS ≤ 40 MB. The guest is emulated (TCG), so its CPU times are
 inflated alike for both: the ratio to node-exporter is the comparable figure.
+
+--keep-loaded runs the service with `[alerts] keep_apprise_loaded = true` and also prints the
+kept delivery child's RSS and PSS, and the service's PSS (/proc/PID/smaps_rollup): the two
+processes' PSS together is what the node pays.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from service_lab import log, machine, start_service
+from service_lab import KEEP_LOADED, log, machine, start_service
 
 from tests.e2e.lab.disks import Disk
 from tests.e2e.lab.vm import Machine
@@ -90,7 +94,17 @@ def sample(m: Machine, pid: str) -> tuple[int, int]:
     return ticks, rss
 
 
-def main(seconds: float) -> int:
+def rollup(m: Machine, pid: str) -> str:
+    """RSS and PSS of a guest process, from /proc/PID/smaps_rollup."""
+    kb = {
+        line.split(":")[0]: int(line.split()[1])
+        for line in m.sh(f"cat /proc/{pid}/smaps_rollup").splitlines()
+        if line.startswith(("Rss:", "Pss:"))
+    }
+    return f"RSS {kb['Rss'] / 1024:.1f} MiB, PSS {kb['Pss'] / 1024:.1f} MiB"
+
+
+def main(seconds: float, keep_loaded: bool = False) -> int:
     work = Path(tempfile.mkdtemp(prefix="nodewatch-bench-idle-", dir="/var/tmp"))
     exporter = node_exporter(work)
     m = machine("bench-idle", layout(work / "disks"), ManyDisks)
@@ -118,7 +132,7 @@ def main(seconds: float) -> int:
         m.agent.write_file("/run/systemd/system/node-exporter.service", unit.encode())  # type: ignore[union-attr]
         m.sh("chmod 755 /usr/local/bin/node-exporter")
         m.sh("systemctl daemon-reload && systemctl start node-exporter")
-        start_service(m)
+        start_service(m, config=KEEP_LOADED if keep_loaded else "")
         log(f"{disks} disks (the root disk among them); settling 60 s")
         time.sleep(60)
         pids = {
@@ -153,6 +167,13 @@ def main(seconds: float) -> int:
                 f"{name:14} CPU {cpu[name]:.3f} % of a core, RSS {last[name][1] / 1024:.1f} MiB"
                 f" (peak {peak[name] / 1024:.1f} MiB)"
             )
+        print(f"nodewatch (the service alone): {rollup(m, pids['nodewatch'])}")
+        if keep_loaded:
+            kept = m.run(f"pgrep -P {pids['nodewatch']} -f nodewatch.service.deliver").out.split()
+            for pid in kept:
+                print(f"kept delivery child {pid}: {rollup(m, pid)}")
+            if not kept:
+                print("keep_apprise_loaded = true, but no kept delivery child found")
         ratio = cpu["nodewatch"] / cpu["node-exporter"] if cpu["node-exporter"] else float("inf")
         print(f"nodewatch / node-exporter CPU: {ratio:.2f}")
         ok = cpu["nodewatch"] <= 0.1 and peak["nodewatch"] / 1024 * 1.048576 <= 40
@@ -163,4 +184,5 @@ def main(seconds: float) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(float(sys.argv[1]) if len(sys.argv) > 1 else 600))
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    sys.exit(main(float(args[0]) if args else 600, "--keep-loaded" in sys.argv[1:]))

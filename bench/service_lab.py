@@ -22,6 +22,7 @@ RECEIVER = REPO / "tests" / "support" / "receiver.py"
 RECEIVED = "/var/tmp/received.jsonl"  # noqa: S108 - in the guest
 ZED_STAMPS = "/var/tmp/zed-stamps.txt"  # noqa: S108 - in the guest
 PORT = 8999
+KEEP_LOADED = "keep_apprise_loaded = true\n"  # [alerts], for a bench's --keep-loaded
 # ZED's own zedlet for the same events: the time each event reached ZED's zedlets.
 STAMP_ZEDLET = f'#!/bin/sh\necho "$(date +%s.%N) $ZEVENT_CLASS" >> {ZED_STAMPS}\n'
 

@@ -194,6 +194,13 @@ class AlertsSettings:
     renotify_hours: float = setting(
         24.0, "Remind of a problem that is still there after this long.", minimum=1, maximum=8760
     )
+    keep_apprise_loaded: bool = setting(
+        False,
+        "`nodewatch serve`: keep a second process with apprise loaded at all times, so an alert"
+        " leaves as soon as it is decided, not after apprise has loaded (seconds on a slow node)."
+        " It costs that process's memory: about 27 MB more. Off: apprise is loaded when udev or"
+        " ZED report a change, and let go a minute later.",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 BACKOFF = (10.0, 60.0, 300.0, 1800.0)  # seconds before the 2nd, 3rd, … attempt; then give up
 CHILD_TIMEOUT = 120.0  # one delivery child, all its URLs (apprise times out per request itself)
 WARM_SECONDS = 60.0  # a child started ahead of an alert that may come is let go after this
+KEPT_LOOK_SECONDS = 30.0  # keep_loaded: how often the worker looks whether the kept child still lives
+KEPT_RESTART_SECONDS = 60.0  # keep_loaded: a kept child that died is started again at most this often
 
 
 class AlertConfigError(Exception):
@@ -214,7 +216,12 @@ class _Job:
 
 
 class Notifier:
-    """Sends messages from a worker thread; submit() never blocks."""
+    """Sends messages from a worker thread; submit() never blocks.
+
+    A delivery child is started ahead of an alert (prepare(): something changed) and let go
+    after WARM_SECONDS; with keep_loaded ([alerts] keep_apprise_loaded) one is kept loaded at
+    all times instead: started once the plugins are learned, replaced right after each use,
+    started again if it died (at most every KEPT_RESTART_SECONDS)."""
 
     def __init__(
         self,
@@ -222,10 +229,12 @@ class Notifier:
         record: Callable[[Attempt], None] = lambda attempt: None,
         backoff: Sequence[float] = BACKOFF,
         clock: Callable[[], float] | None = None,
+        keep_loaded: bool = False,
     ) -> None:
         import time
 
         self.targets = list(targets)
+        self.keep_loaded = keep_loaded and bool(self.targets)
         self._record = record
         self._backoff = tuple(backoff)
         self._clock = clock or time.monotonic
@@ -238,6 +247,8 @@ class Notifier:
         self._plugins: tuple[str, ...] = ()  # what serves the targets: a warm child loads only these
         self._learned = threading.Event()
         self._warm_until = 0.0
+        self._restart_after = 0.0  # keep_loaded: a kept child is started again (not after use) from then on
+        self._used = False  # keep_loaded: the kept child carried an alert: replace it at once
         self._released: list[subprocess.Popen[str]] = []
         self._thread = threading.Thread(target=self._run, name="nodewatch-alerts", daemon=True)
         self._thread.start()
@@ -257,6 +268,9 @@ class Notifier:
         if not self.targets:
             return
         with self._wake:
+            if self.keep_loaded:  # the kept child is the warm one; the worker tends it
+                self._wake.notify()
+                return
             self._warm_until = self._clock() + WARM_SECONDS
             if self._warm is None or self._warm.poll() is not None:
                 try:
@@ -269,10 +283,54 @@ class Notifier:
 
     def _take_warm(self) -> subprocess.Popen[str] | None:
         with self._wake:
+            if self.keep_loaded and self._warm is not None and self._warm.poll() is not None:
+                return None  # a kept child that died: left for _keep_loaded to tell and replace
             child, self._warm = self._warm, None
-        if child is not None and child.poll() is None:
-            return child
+            if child is not None and child.poll() is None:
+                self._used = True
+                return child
         return None
+
+    def _keep_loaded(self) -> float:
+        """keep_loaded, with the lock held: replace the kept child at once after it was used;
+        start it (first, again after it died, after a failed start) at most every
+        KEPT_RESTART_SECONDS, so a child that keeps dying is no tight loop. Return the seconds
+        until the next look."""
+        now = self._clock()
+        child = self._warm
+        if child is not None and child.poll() is None:
+            return KEPT_LOOK_SECONDS
+        if child is not None:
+            self._warm = None
+            try:  # it has ended: its pipes are at their end at once
+                last = (child.communicate(timeout=0.5)[1].strip().splitlines() or [""])[-1]
+            except (subprocess.TimeoutExpired, OSError, ValueError):
+                last = ""
+            wait = max(0.0, self._restart_after - now)
+            log.warning(
+                "the delivery process kept loaded (%s) ended unexpectedly (exit %s)%s; starting another%s",
+                child.pid,
+                child.returncode,
+                f": {last}" if last else "",
+                f" in {wait:.0f} s" if wait else "",
+            )
+        if not self._used:
+            if now < self._restart_after:
+                return self._restart_after - now
+            self._restart_after = now + KEPT_RESTART_SECONDS
+        self._used = False
+        try:
+            self._warm = start_child(self._plugins)
+            log.debug("delivery process %s started, kept loaded", self._warm.pid)
+        except OSError as err:
+            self._restart_after = now + KEPT_RESTART_SECONDS
+            log.warning(
+                "cannot start a delivery process to keep loaded: %s; next try in %.0f s",
+                err.strerror,
+                KEPT_RESTART_SECONDS,
+            )
+            return KEPT_RESTART_SECONDS
+        return KEPT_LOOK_SECONDS
 
     def _let_go(self) -> None:
         """Release the warm child without waiting: an empty request makes it exit; it is
@@ -316,10 +374,13 @@ class Notifier:
         while True:
             with self._wake:
                 while not self._stopping and (not self._jobs or self._jobs[0].due > self._clock()):
-                    if self._warm is not None and self._clock() >= self._warm_until:
+                    # keep_loaded: tended before each wait, so a used child is replaced at once
+                    waits = [self._keep_loaded()] if self.keep_loaded else []
+                    if not self.keep_loaded and self._warm is not None and self._clock() >= self._warm_until:
                         self._let_go()
-                    waits = [self._jobs[0].due - self._clock()] if self._jobs else []
-                    if self._warm is not None:
+                    if self._jobs:
+                        waits.append(self._jobs[0].due - self._clock())
+                    if not self.keep_loaded and self._warm is not None:
                         waits.append(self._warm_until - self._clock())
                     self._wake.wait(max(0.0, min(waits)) if waits else None)
                 if self._stopping:

@@ -161,7 +161,12 @@ class Service:
         self.problems = self._load_problems()
         self.known = self._load_members()
         targets, warnings = self._targets()
-        self.notifier = alerts.Notifier(targets, record=self._record_delivery, backoff=tuple(backoff))
+        self.notifier = alerts.Notifier(
+            targets,
+            record=self._record_delivery,
+            backoff=tuple(backoff),
+            keep_loaded=config.alerts.keep_apprise_loaded,
+        )
         for warning in warnings:
             log.warning("%s", warning)
             self._service_findings["urls-readable"] = health.urls_file_readable(warning)

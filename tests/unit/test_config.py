@@ -54,6 +54,7 @@ def test_defaults_of_the_service_sections_are_the_agreed_ones():
     assert defaults.service.state_directory == "/var/lib/nodewatch"
     assert (defaults.alerts.urls, defaults.alerts.urls_file) == ((), "")
     assert (defaults.alerts.min_severity, defaults.alerts.renotify_hours) == ("warning", 24)
+    assert defaults.alerts.keep_apprise_loaded is False
     assert defaults.web.listen == "127.0.0.1:8427"
     assert (defaults.web.basic_auth_user, defaults.web.basic_auth_password_hash_file) == ("", "")
 
@@ -128,6 +129,14 @@ def test_parse_rejects_numbers_and_strings_a_program_cannot_use(tmp_path, line, 
         ('[alerts]\nurls = ["example.org"]', "alerts.urls: must be an apprise URL"),
         ('[alerts]\nmin_severity = "loud"', "alerts.min_severity must be one of info, warning, critical"),
         ('[alerts]\nurls_file = "urls.txt"', "alerts.urls_file must be an absolute path"),
+        (
+            '[alerts]\nkeep_apprise_loaded = "yes"',
+            "alerts.keep_apprise_loaded must be true or false, got a string",
+        ),
+        (
+            "[alerts]\nkeep_apprise_loaded = 1",
+            "alerts.keep_apprise_loaded must be true or false, got an integer 1",
+        ),
         ('[service]\nstate_directory = "state"', "service.state_directory must be an absolute path"),
         ("[service]\ncollect_interval_seconds = 0.1", "service.collect_interval_seconds must be at least 5"),
         ('[web]\nlisten = "8427"', "web.listen must be HOST:PORT"),
@@ -153,6 +162,7 @@ state_directory = "/srv/nodewatch"
 urls = []
 urls_file = "/etc/nodewatch/apprise-urls"
 min_severity = "critical"
+keep_apprise_loaded = true
 [web]
 listen = "[::]:8427"
 basic_auth_user = "admin"
@@ -162,7 +172,7 @@ basic_auth_password_hash_file = "/etc/nodewatch/web-password"
     assert loaded.service == config.ServiceSettings(
         collect_interval_seconds=30.0, state_directory="/srv/nodewatch"
     )
-    assert loaded.alerts.min_severity == "critical"
+    assert loaded.alerts.min_severity == "critical" and loaded.alerts.keep_apprise_loaded is True
     assert loaded.web.listen == "[::]:8427"
 
 

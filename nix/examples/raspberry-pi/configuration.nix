@@ -47,6 +47,9 @@
     # apprise URLs (with their tokens) from a file that never enters the Nix
     # store: put it there with agenix/sops-nix, or by hand (mode 0600, root).
     alertUrlsFile = "/var/lib/secrets/nodewatch-alert-urls";
+    # An alert waits seconds on a Pi for apprise to load. Where ~27 MB more memory
+    # is fine (not on a Pi Zero 2), keep it loaded and alerts leave at once:
+    # settings.alerts.keep_apprise_loaded = true;
   };
 
   services.openssh = {

@@ -3,6 +3,7 @@
 import logging
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -135,3 +136,124 @@ def test_the_plugins_serving_the_urls_are_learned_once_and_a_child_loads_only_th
     notifier = Notifier([Target(receiver.url)])
     assert notifier._learned.wait(60) and notifier._plugins == ("custom_json",)
     notifier.close()
+
+
+# ── [alerts] keep_apprise_loaded: one delivery child kept loaded at all times ─────────────
+
+
+def _until(what, seconds=60.0):
+    """Wait (polling) until what() is true; return its value, or fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := what():
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"not within {seconds} s")
+
+
+def _kept(notifier, other=None):
+    """The notifier's kept child once one is there, alive, and not `other`."""
+
+    def alive():
+        with notifier._wake:
+            child = notifier._warm
+        return child if child is not None and child is not other and child.poll() is None else None
+
+    return _until(alive)
+
+
+def _wait_loaded(child, grace=20.0):
+    """Until the child blocks reading its stdin (deliver.py has loaded apprise and waits for
+    its request), as the kernel's wait channel says; where that is hidden, `grace` seconds."""
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and "pipe_read" not in Path(f"/proc/{child.pid}/wchan").read_text():
+        time.sleep(0.02)
+
+
+def _wake(notifier):
+    with notifier._wake:
+        notifier._wake.notify()
+
+
+def _timing(caplog, pid):
+    """(apprise loaded, asked) as the child with this pid logged them (deliver.py's timing line)."""
+    line = _until(
+        lambda: next(
+            (r.getMessage() for r in caplog.records if f"process {pid} timing:" in r.getMessage()), None
+        )
+    )
+    loaded, asked = (float(part.split()[-1]) for part in line.split("timing: ", 1)[1].split(", ")[:2])
+    return loaded, asked
+
+
+def test_a_kept_child_is_loaded_before_the_alert_and_replaced_after_each_use(receiver, caplog):
+    caplog.set_level(logging.DEBUG, logger="nodewatch.service.alerts")
+    notifier = Notifier([Target(receiver.url)], backoff=(), keep_loaded=True)
+    first = _kept(notifier)
+    assert first.args[-1] == "--plugins=custom_json"  # started once the plugins were learned
+    _wait_loaded(first)
+    time.sleep(1)  # no alert for a while: nothing lets it go, nothing replaces it
+    assert notifier._warm is first and first.poll() is None
+    submitted = time.time()
+    notifier.submit("new", None, "title", "first")
+    assert receiver.wait_for(1)[0]["message"] == "first"
+    assert first.wait(timeout=20) == 0  # it was the one that sent it …
+    loaded, asked = _timing(caplog, first.pid)
+    assert loaded < submitted < asked + 0.001  # … loaded before the alert was submitted (ms printed)
+    second = _kept(notifier, other=first)  # a fresh one waits for the next alert
+    notifier.submit("new", None, "title", "second")
+    assert [body["message"] for body in receiver.wait_for(2)] == ["first", "second"]
+    assert second.wait(timeout=20) == 0
+    third = _kept(notifier, other=second)
+    notifier.close()
+    assert third.wait(timeout=20) == 0  # close() lets the kept one go: told nothing, it exits
+
+
+def test_a_kept_child_that_died_is_replaced_at_most_once_a_minute_and_the_alert_still_goes(receiver, caplog):
+    caplog.set_level(logging.WARNING, logger="nodewatch.service.alerts")
+    now = [1000.0]
+    notifier = Notifier([Target(receiver.url)], backoff=(), clock=lambda: now[0], keep_loaded=True)
+    first = _kept(notifier)
+    first.kill()
+    first.wait()
+    notifier.submit("new", None, "title", "after a kill")
+    assert receiver.wait_for(1)[0]["message"] == "after a kill"  # a child started for it sent it
+    _until(lambda: "ended unexpectedly (exit -9)" in caplog.text)
+    notifier.prepare()  # something changed: the worker looks at once …
+    time.sleep(1)
+    assert notifier._warm is None  # … but started one less than a minute ago: it waits
+    assert "starting another in 60 s" in caplog.text
+    now[0] += alerts.KEPT_RESTART_SECONDS
+    notifier.prepare()
+    second = _kept(notifier, other=first)
+    second.kill()  # dying again at once: no tight loop
+    second.wait()
+    notifier.prepare()
+    time.sleep(1)
+    assert notifier._warm is None
+    now[0] += alerts.KEPT_RESTART_SECONDS
+    _wake(notifier)
+    third = _kept(notifier, other=second)
+    assert caplog.text.count("ended unexpectedly") == 2
+    notifier.close()
+    assert third.wait(timeout=20) == 0
+
+
+@pytest.mark.parametrize("keep_loaded", [False, True])
+def test_a_child_outlives_warm_seconds_only_when_kept_loaded(receiver, keep_loaded):
+    now = [1000.0]
+    notifier = Notifier([Target(receiver.url)], backoff=(), clock=lambda: now[0], keep_loaded=keep_loaded)
+    assert notifier._learned.wait(60)
+    notifier.prepare()  # udev/ZED saw a change
+    child = _kept(notifier)
+    now[0] += alerts.WARM_SECONDS + 1
+    _wake(notifier)
+    if keep_loaded:
+        time.sleep(1)
+        assert notifier._warm is child and child.poll() is None
+    else:
+        assert child.wait(timeout=20) == 0  # let go: told nothing, it exits
+        assert notifier._warm is None
+    notifier.close()
+    assert child.wait(timeout=20) == 0
+    assert receiver.received == []

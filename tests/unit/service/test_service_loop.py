@@ -228,3 +228,11 @@ def test_policy_hold_is_the_configured_one(tmp_path, receiver):
     service = _service(tmp_path, receiver)
     assert service.policy.clear_hold == HOLD and service.policy.min_severity is policy.Severity.WARNING
     service.shutdown()
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_keep_apprise_loaded_reaches_the_notifier(tmp_path, receiver, keep):
+    config = Config(alerts=AlertsSettings(urls=(receiver.url,), keep_apprise_loaded=keep))
+    service = Service(config, state_directory=tmp_path / "state", notify=SdNotifier({}))
+    assert service.notifier.keep_loaded is keep
+    service.shutdown()
