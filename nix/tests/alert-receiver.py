@@ -14,7 +14,7 @@ def main() -> None:
     host, port, out = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
 
     class Receiver(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
+        def do_POST(self) -> None:  # the name http.server calls
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             record = {"path": self.path, "body": body.decode("utf-8", "replace")}
             with out.open("a", encoding="utf-8") as file:
