@@ -246,6 +246,35 @@ def test_an_unhealthy_pool_always_gets_a_finding(snapshot):
             ), pool
 
 
+def test_a_degraded_pool_whose_only_warning_is_its_device_names_still_gets_a_finding():
+    # The shape the property above once found: DEGRADED, every member ONLINE without errors, one
+    # opened as /dev/sdc1. The device-name warning says nothing of why the pool is DEGRADED.
+    def leaf(path: str | None = None) -> model.Vdev:
+        return model.Vdev(
+            name="ata-WDC_WD40EFZX-68AWUN0_WD-WX62D229KY5H",
+            type=model.VdevType.DISK,
+            state="ONLINE",
+            path=path,
+        )
+
+    raidz = model.Vdev(
+        name="raidz1-0",
+        type=model.VdevType.RAIDZ1,
+        state="ONLINE",
+        children=(leaf(), leaf(), leaf("/dev/sdc1")),
+    )
+    root = model.Vdev(name="tank", type=model.VdevType.ROOT, state="ONLINE", children=(raidz,))
+    pool = model.Pool(name="tank", state="DEGRADED", guid=4296869500517908464, root=root)
+    snapshot = model.Snapshot(
+        hostname="node",
+        collected_at=datetime(2026, 11, 23, tzinfo=UTC),
+        pool_status=model.PoolStatus((pool,), source=model.PoolSource.JSON),
+    )
+    codes = {f.code: f.severity for f in diagnose(snapshot).findings}
+    assert codes["pool-unhealthy"] is model.Severity.CRITICAL
+    assert "unstable-device-path" in codes
+
+
 # Findings that can accompany a pool without saying anything about why it is unhealthy.
 NOT_ABOUT_HEALTH = {
     "capacity-high",
