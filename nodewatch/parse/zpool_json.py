@@ -337,7 +337,7 @@ def _int(value: Any) -> int | None:
 def _guid(value: Any) -> Guid | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return Guid(value)
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():  # not '²': int() refuses it
         return Guid(int(value))
     return None
 

@@ -410,6 +410,7 @@ _ZPOOLISH = st.recursive(
 
 @given(document=st.dictionaries(st.text(max_size=6), _ZPOOLISH, max_size=3))
 @example(document={"": {"name": None, "vdevs": {"": True}}})  # found by a 4,000-example run
+@example(document={"": {"name": None, "state": None, "pool_guid": "²"}})  # str.isdigit() says yes
 @settings(max_examples=300)
 def test_parse_zpool_status_json_survives_any_document_shaped_like_zpool_output(document):
     # Whatever a future or broken zpool prints, the parser answers or raises ParseError — never a crash.
