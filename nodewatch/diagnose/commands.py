@@ -95,6 +95,10 @@ def scrub(pool: str) -> str:
     return zpool("scrub", pool)
 
 
+def status_all() -> str:
+    return zpool("status")
+
+
 def status_verbose(pool: str) -> str:
     return zpool("status", "-v", pool)
 

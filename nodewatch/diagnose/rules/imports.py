@@ -20,6 +20,7 @@ from nodewatch.diagnose import commands, words
 from nodewatch.diagnose.context import Context
 from nodewatch.diagnose.matching import BY_ID_DIR, labelled_search
 from nodewatch.diagnose.platform import commands_for
+from nodewatch.diagnose.topology import placements
 from nodewatch.model import (
     DEGRADED,
     ONLINE,
@@ -31,6 +32,7 @@ from nodewatch.model import (
     Severity,
     Snapshot,
     Vdev,
+    VdevType,
 )
 from nodewatch.parse.zpool_import import top_level_missing, unsupported_features
 from nodewatch.zfs_features import release_needed
@@ -197,10 +199,24 @@ def _importable(expected: ExpectedPool, pool: Pool, search_dir: commands.SearchD
         " so the next boot looks in the right place."
     )
     if missing:
-        detail += (
-            f" Still missing: {_names(missing)}."
-            " The pool can run without them, but with less (or no) redundancy until they are back."
-        )
+        group = {id(p.leaf): p.group for p in placements(pool)}
+        logs = [leaf for leaf in missing if group.get(id(leaf)) is VdevType.LOGS]
+        caches = [leaf for leaf in missing if group.get(id(leaf)) is VdevType.CACHE]
+        data = [leaf for leaf in missing if group.get(id(leaf)) not in (VdevType.LOGS, VdevType.CACHE)]
+        detail += f" Still missing: {_names(missing)}."
+        if data:
+            detail += " The pool can run without them, but with less (or no) redundancy until they are back."
+        if logs:
+            detail += (
+                f" The log devices ({', '.join(leaf.name for leaf in logs)}) are the separate intent log,"
+                " not data: the pool's redundancy does not depend on them, but they may hold the last"
+                " seconds of synchronous writes, so reconnect them before importing if you can."
+            )
+        if caches:
+            detail += (
+                f" The cache devices ({', '.join(leaf.name for leaf in caches)}) only speed up reads:"
+                " nothing is lost without them."
+            )
     if corrupted:
         detail += (
             " Members listed as 'corrupted data' under short names are the classic sign of disks"

@@ -81,8 +81,10 @@ def suspended_pool(context: Context, name: str, pool: Pool | None) -> Finding:
     platform = commands_for(context.platform)
     absent = _absent_devices(context, pool) if pool else []
     troubled = _troubled(pool) if pool else []
+    # A mirror is redundant by kind: one shown with fewer than two members is a cut paste.
     stripe = pool is not None and any(
-        tolerance(p.top) == 0 and not is_auxiliary(p) for p in (troubled or list(placements(pool)))
+        tolerance(p.top) == 0 and p.top.type is not VdevType.MIRROR and not is_auxiliary(p)
+        for p in (troubled or list(placements(pool)))
     )
     detail = [
         "Reads and writes to the pool hang until its devices come back. This typically follows a"

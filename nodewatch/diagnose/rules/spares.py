@@ -29,7 +29,7 @@ from nodewatch.diagnose.progress import (
 from nodewatch.diagnose.replacement import replace_actions
 from nodewatch.diagnose.risk import severity_for
 from nodewatch.diagnose.topology import member_id, placements
-from nodewatch.model import AVAIL, HEALTHY_STATES, INUSE, Action, Finding, Pool, Severity, VdevType
+from nodewatch.model import AVAIL, HEALTHY_STATES, INUSE, Action, Finding, Pool, Severity, Vdev, VdevType
 
 
 def check(context: Context) -> Iterator[Finding]:
@@ -47,6 +47,8 @@ def check(context: Context) -> Iterator[Finding]:
                     pool=pool.name,
                     vdev_guid=spare.guid,
                 )
+            elif placement.group is VdevType.SPARES and spare.state == INUSE and not _attached(pool, spare):
+                yield _in_use_elsewhere(pool, spare)
         replaces, spares = works(pool)
         for work in spares:
             if any(within(work.node, r.node) or within(r.node, work.node) for r in replaces):
@@ -55,6 +57,40 @@ def check(context: Context) -> Iterator[Finding]:
                 yield _still_attached(pool, work)
             elif work.old.is_leaf:
                 yield _standing_in(context, pool, work)
+
+
+def _attached(pool: Pool, spare: Vdev) -> bool:
+    """Whether the spare stands in somewhere in the pool's own tree (under a spare-N)."""
+    return any(
+        p.group is not VdevType.SPARES
+        and (p.leaf.name == spare.name or (spare.guid is not None and p.leaf.guid == spare.guid))
+        for p in placements(pool)
+    )
+
+
+def _in_use_elsewhere(pool: Pool, spare: Vdev) -> Finding:
+    return Finding(
+        severity=Severity.WARNING,
+        code="spare-in-use-elsewhere",
+        summary=f"{pool.name}: hot spare {spare.name} is INUSE but stands in for nothing in {pool.name}",
+        detail=(
+            f"No member of {pool.name} is being covered by {spare.name} (there is no spare-N holding it),"
+            f" yet ZFS marks it in use, so it could not stand in if a member of {pool.name} failed."
+            " Either another pool that shares this spare is using it (`zpool status` of every pool"
+            " shows a spare-N there), or it was left marked in use after a replace or detach"
+            " (openzfs/zfs#7577). Look before changing anything: a spare another pool is resilvering"
+            " onto must not be touched."
+        ),
+        pool=pool.name,
+        vdev_guid=spare.guid,
+        evidence=(f"spares: {spare.name} {spare.state} {spare.note.strip()}".rstrip(),),
+        actions=(
+            Action(
+                command=commands.status_all(),
+                why=f"See which pool, if any, has {spare.name} attached under a spare-N.",
+            ),
+        ),
+    )
 
 
 def _kind(work: Work) -> str:

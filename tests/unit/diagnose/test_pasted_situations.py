@@ -17,6 +17,7 @@ from nodewatch.diagnose import diagnose
 from nodewatch.diagnose.risk import is_auxiliary, redundancy_words, severity_for
 from nodewatch.diagnose.topology import placements
 from nodewatch.replay import snapshot_from_outputs
+from tests.support import recordings
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 TEXT = FIXTURES / "zpool-status-text"
@@ -721,3 +722,117 @@ def test_a_special_mirror_under_mirrors_is_as_redundant_as_the_data():
     """Checkmk/checkmk#475: a mirror special vdev beside a mirror: nothing to say about it."""
     report = report_of("openzfs-2.x-special-mirror-write-errors-9P-excerpt.txt")
     assert "class-vdev-less-redundant" not in codes(report, model.Severity.INFO)
+
+
+# ─── more pastes from the wild (helper wild, 2026-12-05) ──────────────────
+
+
+def test_a_raidz1_still_online_with_one_member_unavail_by_guid_is_critical_and_reopens_it_first():
+    """openzfs/zfs#3998: the pool line says ONLINE, yet a raidz1 member is UNAVAIL (ZFS-8000-4J)."""
+    report = report_of("zol-0.6-raidz1-online-member-unavail-was-4J-partitions.txt")
+    assert report.exit_status == 2
+    [finding] = [f for f in report.findings if f.severity is model.Severity.CRITICAL]
+    assert finding.code == "member-missing"
+    assert "raidz1-0 has no redundancy left" in finding.detail
+    assert "/dev/disk/by-id/ata-TOSHIBA_DT01ACA200_74FWMHDKS" in finding.detail
+    assert finding.actions[0].command == "zpool online rpool 17682433485448789979"
+    assert finding.actions[0].check_first  # reconnect first, never a replace first
+
+
+def test_a_third_mirror_side_taken_offline_mid_resilver_is_a_warning_to_online_it_not_detach():
+    """openzfs/zfs#13679: two ONLINE sides remain, so one more failure is survivable."""
+    report = report_of("openzfs-2.1.5-three-way-mirror-offline-resilvering-excerpt.txt")
+    assert report.exit_status == 1
+    offline = next(f for f in report.findings if f.code == "member-offline")
+    assert offline.severity is model.Severity.WARNING
+    assert "mirror-0 can still lose 1 more device" in offline.detail
+    assert commands(report) == ["zpool online corona ata-ST4000DM004-2CV104_ZTT1R5GF"]
+    resilver = next(f for f in report.findings if f.code == "resilver-in-progress")
+    assert "17.7% done" in resilver.summary
+
+
+def test_two_raidz1_vdevs_each_with_a_member_offline_are_both_critical_and_onlined_by_their_alias():
+    """openzfs/zfs#1754: vdev_id aliases (B2, B6); each raidz1 has no redundancy left."""
+    report = report_of("zol-0.6-two-raidz1-members-offline-vdev-aliases-excerpt.txt")
+    offline = [f for f in report.findings if f.code == "member-offline"]
+    assert [f.severity for f in offline] == [model.Severity.CRITICAL] * 2
+    assert [a.command for f in offline for a in f.actions] == ["zpool online data B2", "zpool online data B6"]
+    assert not any(c.startswith(("zpool replace", "zpool detach")) for c in commands(report))
+
+
+def test_a_hot_spare_inuse_that_nothing_in_the_pool_holds_is_not_all_clear():
+    """openzfs/zfs#7577: raidz2 whole, spare sdd 'INUSE currently in use' with no spare-N.
+    Freeing a stuck spare is not proven here: only `zpool status` (every pool) is offered."""
+    report = report_of("zol-0.6.5.9-raidz2-spare-inuse-not-attached.txt")
+    assert report.exit_status == 1
+    [finding] = report.findings
+    assert finding.code == "spare-in-use-elsewhere" and finding.severity is model.Severity.WARNING
+    assert "sdd" in finding.summary and "another pool" in finding.detail
+    assert commands(report) == ["zpool status"]
+
+
+def test_a_hot_spare_standing_in_under_a_spare_vdev_is_not_said_to_be_elsewhere():
+    for name in (
+        "truenas-config-only-special-logs-cache-spares-inuse.txt",
+        "openzfs-2.2.4-draid-nested-spares-table-only.txt",
+    ):
+        assert "spare-in-use-elsewhere" not in codes(report_of(name), model.Severity.INFO)
+
+
+def test_trim_columns_of_status_t_are_read_and_two_healthy_pools_are_all_clear():
+    """openzfs/zfs#8419: '(0% trimmed, started at …)' and '(trim unsupported)'."""
+    report = report_of("zol-0.8-dev-status-t-trimming-and-trim-unsupported.txt")
+    assert report.exit_status == 0
+    assert codes(report) == []
+    [unknown] = [f for f in report.findings if f.code == "zpool-output-not-understood"]
+    assert unknown.evidence == ("[root@bl-vsnap-100 vsnap]# zpool status -t",)
+
+
+def test_the_same_paste_still_quoted_with_email_prefixes_exits_3_never_all_clear(tmp_path):
+    text = recordings.body(TEXT / "zol-0.8-dev-status-t-trimming-and-trim-unsupported.txt")
+    quoted = "".join("> " + line for line in text.splitlines(keepends=True))
+    paste = tmp_path / "quoted.txt"
+    paste.write_text(quoted, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "nodewatch", "diagnose", "--zpool-status", str(paste)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
+        check=False,
+    )
+    assert done.returncode == 3
+    assert "no pool found" in done.stderr
+
+
+def test_an_unavailable_multipath_pool_with_io_suspended_is_cleared_first_never_replaced():
+    """openzfs/zfs#4118: multipath dropped drives at once; UNAVAIL with ZFS-8000-HC."""
+    report = report_of("zol-0.6.5-multipath-unavail-suspended-HC-scrub-errors-excerpt.txt")
+    first = report.findings[0]
+    assert first.code == "pool-suspended" and first.severity is model.Severity.CRITICAL
+    assert first.actions[0].command == "zpool clear pool2"
+    risky = ("zpool replace", "zpool detach", "zpool import -F")
+    assert not any(c.startswith(risky) for c in commands(report))
+
+
+def test_a_suspended_pool_cut_at_a_degraded_mirror_is_not_said_to_have_no_redundancy():
+    """openzfs/zfs#7118 (MMP suspension): the paste ends at 'mirror-3 DEGRADED'; a mirror is
+    redundant by kind, so "the device itself has to come back" would be a guess."""
+    report = report_of("zol-0.7-mmp-suspended-HC-degraded-mirror-cut-excerpt.txt")
+    first = report.findings[0]
+    assert first.code == "pool-suspended"
+    assert first.actions[0].command == "zpool clear Pool-0"
+    assert "mirror-3 DEGRADED" in first.detail
+    assert "no redundancy where it failed" not in first.detail
+
+
+def test_an_importable_pool_missing_only_its_log_mirror_says_the_log_holds_no_data():
+    """openzfs/zfs#1642: the log mirror is UNAVAIL, both sides 'corrupted data'."""
+    name = "zol-0.6-degraded-log-mirror-unavail-corrupted-data-4J.txt"
+    listing = (FIXTURES / "zpool-import" / name).read_text(encoding="utf-8")
+    report = diagnose(snapshot_from_outputs(None, zpool_import=listing))
+    [finding] = report.findings
+    assert finding.code == "pool-not-imported" and finding.severity is model.Severity.CRITICAL
+    assert "The log devices (sdg1, sdk1) are the separate intent log" in finding.detail
+    assert "less (or no) redundancy" not in finding.detail
+    assert "sdg2" not in finding.detail and "dm-11" not in finding.detail  # cache listed without state
+    assert commands(report) == ["zpool import -d /dev/disk/by-id likewhoa"]

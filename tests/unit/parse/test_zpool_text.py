@@ -173,6 +173,28 @@ POOLS = {
     "openzfs-2.2.4-draid-nested-spares-table-only.txt": [
         ("tank20", "DEGRADED", None, 11, "none", "none", None)
     ],
+    "zol-0.6-raidz1-online-member-unavail-was-4J-partitions.txt": [
+        ("rpool", "ONLINE", "ZFS-8000-4J", 3, "resilver", "finished", None)
+    ],
+    "openzfs-2.1.5-three-way-mirror-offline-resilvering-excerpt.txt": [
+        ("corona", "DEGRADED", None, 3, "resilver", "in_progress", None)
+    ],
+    "zol-0.6.5.9-raidz2-spare-inuse-not-attached.txt": [
+        ("array", "ONLINE", None, 7, "resilver", "finished", 0)
+    ],
+    "zol-0.8-dev-status-t-trimming-and-trim-unsupported.txt": [
+        ("rpool73ac2ec5b7134ca192b020681ab913d8", "ONLINE", None, 1, "none", "none", 0),
+        ("vpool2", "ONLINE", None, 1, "none", "none", 0),
+    ],
+    "zol-0.6.5-multipath-unavail-suspended-HC-scrub-errors-excerpt.txt": [
+        ("pool2", "UNAVAIL", "ZFS-8000-HC", 11, "scrub", "finished", None)
+    ],
+    "zol-0.7-mmp-suspended-HC-degraded-mirror-cut-excerpt.txt": [
+        ("Pool-0", "DEGRADED", "ZFS-8000-HC", 6, "none", "none", None)
+    ],
+    "zol-0.6-two-raidz1-members-offline-vdev-aliases-excerpt.txt": [
+        ("data", "DEGRADED", None, 16, "resilver", "finished", None)
+    ],
 }
 
 # fixture → [(vdev name, field, expected)] for the facts that matter in that output
@@ -305,6 +327,17 @@ VDEVS = {
     "openzfs-2.1.4-two-pools-8A-partuuid-excerpt.txt": [
         ("aa49dafd-309c-0646-92e3-53310824e522", "checksum_errors", 24)
     ],
+    "zol-0.8-dev-status-t-trimming-and-trim-unsupported.txt": [
+        ("sdd", "note", "(0% trimmed, started at Thu 21 Feb 2019 07:32:44 PM UTC)"),
+        ("scsi-36000c290f7e3d3e0c3644005631d8107", "note", "(trim unsupported)"),
+    ],
+    "openzfs-2.1.5-three-way-mirror-offline-resilvering-excerpt.txt": [
+        ("ata-ST4000DM004-2CV104_ZTT1R5GF", "state", "OFFLINE"),
+        ("ata-ST4000DM004-2CV104_ZTT1R5GF", "note", "(resilvering)"),
+    ],
+    "zol-0.6-raidz1-online-member-unavail-was-4J-partitions.txt": [
+        ("17682433485448789979", "was_path", "/dev/disk/by-id/ata-TOSHIBA_DT01ACA200_74FWMHDKS"),
+    ],
 }
 
 # fixture → (pool index, expected Scan fields)
@@ -378,6 +411,11 @@ UNPARSED = {
     "openzfs-2.x-remove-line-scrub-in-progress-excerpt.txt": [
         "remove: Removal of vdev 7 copied 38.6G in 0h7m, completed on Fri Jul 29 11:01:51 2022"
     ],
+    # the poster's own command line, kept in the paste
+    "openzfs-2.1.5-three-way-mirror-offline-resilvering-excerpt.txt": ["zpool status corona"],
+    "zol-0.6-two-raidz1-members-offline-vdev-aliases-excerpt.txt": ["root@nas2:~# zpool status"],
+    "zol-0.7-mmp-suspended-HC-degraded-mirror-cut-excerpt.txt": ["zpool status"],  # kept stripped
+    "zol-0.8-dev-status-t-trimming-and-trim-unsupported.txt": ["[root@bl-vsnap-100 vsnap]# zpool status -t"],
 }
 
 
