@@ -99,6 +99,10 @@ def status_all() -> str:
     return zpool("status")
 
 
+def status_guids(pool: str) -> str:
+    return zpool("status", "-g", pool)
+
+
 def status_verbose(pool: str) -> str:
     return zpool("status", "-v", pool)
 

@@ -46,7 +46,20 @@ def member_id(leaf: Vdev) -> int | str:
     resolve, openzfs/zfs#1174), or its printed name when the guid is unknown."""
     if leaf.guid is not None:
         return leaf.guid
-    return int(leaf.name) if leaf.name.isdigit() else leaf.name
+    return int(leaf.name) if leaf.name.isascii() and leaf.name.isdigit() else leaf.name
+
+
+def ambiguous_names(pool: Pool) -> frozenset[str]:
+    """Names zpool printed for more than one member of the pool whose guid is unknown (a paste
+    with its serials redacted to "xxxx", or two stale /dev/sdX names): a command naming one
+    would act on whichever member ZFS finds first."""
+    seen: dict[str, int] = {}
+    for placement in placements(pool):
+        leaf = placement.leaf
+        # A spare in use is printed twice, under its spare-N and under `spares`: one device.
+        if leaf.guid is None and placement.group is not VdevType.SPARES:
+            seen[leaf.name] = seen.get(leaf.name, 0) + 1
+    return frozenset(name for name, count in seen.items() if count > 1)
 
 
 def tolerance(top: Vdev) -> int:

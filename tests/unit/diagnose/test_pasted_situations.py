@@ -836,3 +836,49 @@ def test_an_importable_pool_missing_only_its_log_mirror_says_the_log_holds_no_da
     assert "less (or no) redundancy" not in finding.detail
     assert "sdg2" not in finding.detail and "dm-11" not in finding.detail  # cache listed without state
     assert commands(report) == ["zpool import -d /dev/disk/by-id likewhoa"]
+
+
+def test_a_two_way_mirror_with_a_side_removed_is_critical_and_onlined_by_its_partuuid_first():
+    """Inner-Heaven/libzetta-rs#264: 'removed by the administrator', members named by PARTUUID."""
+    report = report_of("openzfs-2.x-alpine-mirror-member-removed-partuuid-names.txt")
+    [finding] = [f for f in report.findings if f.severity is model.Severity.CRITICAL]
+    assert finding.code == "member-missing"
+    assert "mirror-0 has no redundancy left" in finding.detail
+    assert finding.actions[0].command == "zpool online gallium-data 3efe7898-b7c2-4a99-a602-2121bb43c543"
+
+
+def test_a_faulted_mirror_side_whose_name_the_other_side_shares_is_never_named_in_a_command():
+    """openzfs/zfs#16245: both serials redacted to 'xxxxxx', so both members print one name; a
+    `zpool replace` or `clear` by that name could act on the healthy side. The guids are asked for."""
+    report = report_of("openzfs-2.2.7-mirror-faulted-pool-online-serials-redacted.txt")
+    assert report.exit_status == 2  # the pool line says ONLINE; a side is FAULTED
+    [finding] = report.findings
+    assert finding.code == "member-faulted"
+    assert "mirror-0 has no redundancy left" in finding.detail
+    assert commands(report) == ["zpool status -g tank", "zpool scrub tank"]
+    assert "ata-TOSHIBA_MG08ACA16TE_64M0A0xxxxxx" in finding.actions[0].why
+
+
+def test_a_spare_printed_twice_in_use_is_one_device_and_keeps_its_commands():
+    report = report_of("truenas-config-only-special-logs-cache-spares-inuse.txt")
+    assert not any(c.startswith("zpool status -g") for c in commands(report))
+
+
+def test_two_lines_of_a_status_s_table_are_no_pool_and_exit_3(tmp_path):
+    """openzfs/zfs#18555: the SLOW column's header and one OFFLINE leaf, nothing else."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nodewatch",
+            "diagnose",
+            "--zpool-status",
+            str(TEXT / "openzfs-2.4-status-s-slow-column-fragment.txt"),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
+        check=False,
+    )
+    assert done.returncode == 3
+    assert "no pool found" in done.stderr

@@ -195,6 +195,16 @@ POOLS = {
     "zol-0.6-two-raidz1-members-offline-vdev-aliases-excerpt.txt": [
         ("data", "DEGRADED", None, 16, "resilver", "finished", None)
     ],
+    "openzfs-2.x-alpine-mirror-member-removed-partuuid-names.txt": [
+        ("gallium-data", "DEGRADED", None, 2, "none", "none", 0)
+    ],
+    "openzfs-2.2.7-mirror-faulted-pool-online-serials-redacted.txt": [
+        ("tank", "ONLINE", None, 2, "resilver", "finished", 0)
+    ],
+    # two lines of a table, no `pool:` line: read as a bare root; diagnose refuses it (exit 3)
+    "openzfs-2.4-status-s-slow-column-fragment.txt": [
+        ("7319fb47-d7d0-5642-b575-e9e8e5351adb", "OFFLINE", None, 0, "none", "none", None)
+    ],
 }
 
 # fixture → [(vdev name, field, expected)] for the facts that matter in that output
@@ -416,6 +426,10 @@ UNPARSED = {
     "zol-0.6-two-raidz1-members-offline-vdev-aliases-excerpt.txt": ["root@nas2:~# zpool status"],
     "zol-0.7-mmp-suspended-HC-degraded-mirror-cut-excerpt.txt": ["zpool status"],  # kept stripped
     "zol-0.8-dev-status-t-trimming-and-trim-unsupported.txt": ["[root@bl-vsnap-100 vsnap]# zpool status -t"],
+    "openzfs-2.x-alpine-mirror-member-removed-partuuid-names.txt": [
+        "gallium-dev-r720:~# zpool status",
+        "gallium-dev-r720:~#",
+    ],
 }
 
 
