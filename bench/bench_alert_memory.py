@@ -15,15 +15,15 @@ Run: python3 bench/bench_alert_memory.py [IDLE]
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+import demo_service  # noqa: E402 - beside this file
 
 from tests.support.receiver import Receiver  # noqa: E402
 
@@ -60,21 +60,8 @@ def bare_python() -> tuple[float, float]:
 
 def serve(keep_loaded: bool) -> dict[str, tuple[float, float]]:
     receiver = Receiver()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    work = Path(tempfile.mkdtemp(prefix="nodewatch-bench-"))
-    config, state = work / "config.toml", work / "state"
-    state.mkdir()
-    config.write_text(
-        f'[web]\nlisten = "127.0.0.1:{port}"\n[service]\nstate_directory = "{state}"\n'
+    process, _ = demo_service.start(
         f'[alerts]\nurls = ["{receiver.url}"]\nkeep_apprise_loaded = {str(keep_loaded).lower()}\n'
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "nodewatch", "serve", "--demo", "--config", str(config)],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
     try:
         receiver.wait_for(1)  # the demo's findings alerted: started, its first pass done

@@ -31,13 +31,14 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+import demo_service  # noqa: E402 - beside this file
 
 from nodewatch import diagnose, model, replay  # noqa: E402
 
@@ -175,19 +176,7 @@ def bare_python_rss() -> float:
 def serve_rss() -> dict[str, float]:
     """RSS of `nodewatch serve --demo`: idle, after each of SERVED_ROUTES once, and steady after
     ten more rounds of every route."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    work = Path(tempfile.mkdtemp(prefix="nodewatch-bench-"))
-    config, state = work / "config.toml", work / "state"
-    state.mkdir()
-    config.write_text(f'[web]\nlisten = "127.0.0.1:{port}"\n[service]\nstate_directory = "{state}"\n')
-    process = subprocess.Popen(
-        [sys.executable, "-m", "nodewatch", "serve", "--demo", "--config", str(config)],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process, port = demo_service.start()
     out: dict[str, float] = {}
     try:
         deadline = time.monotonic() + 60

@@ -333,9 +333,16 @@ def test_a_raidz_on_sdx_that_openzfs_reimported_by_itself_is_said_to_be_fine_wit
 # ─── not a zpool status; hostile input ─────────────────────────────────────
 
 
-def nodewatch(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+def nodewatch(*args: str, stdin: bytes = b"", cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    """The CLI of this checkout, as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "nodewatch", *args], input=stdin, capture_output=True, timeout=120, check=False
+        [sys.executable, "-m", "nodewatch", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        check=False,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
     )
 
 
@@ -490,14 +497,7 @@ def test_a_huge_line_among_pool_lines_is_clipped_in_the_evidence(tmp_path):
 
 
 def test_snapshot_dash_o_dash_writes_to_stdout_not_to_a_file_named_dash(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "nodewatch", "snapshot", "-o", "-"],
-        capture_output=True,
-        timeout=120,
-        check=False,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
-    )
+    done = nodewatch("snapshot", "-o", "-", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["schema"] == 1
     assert not (tmp_path / "-").exists()
@@ -793,15 +793,9 @@ def test_the_same_paste_still_quoted_with_email_prefixes_exits_3_never_all_clear
     quoted = "".join("> " + line for line in text.splitlines(keepends=True))
     paste = tmp_path / "quoted.txt"
     paste.write_text(quoted, encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "nodewatch", "diagnose", "--zpool-status", str(paste)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
-        check=False,
-    )
+    done = nodewatch("diagnose", "--zpool-status", str(paste))
     assert done.returncode == 3
-    assert "no pool found" in done.stderr
+    assert b"no pool found" in done.stderr
 
 
 def test_an_unavailable_multipath_pool_with_io_suspended_is_cleared_first_never_replaced():
@@ -866,19 +860,8 @@ def test_a_spare_printed_twice_in_use_is_one_device_and_keeps_its_commands():
 
 def test_two_lines_of_a_status_s_table_are_no_pool_and_exit_3(tmp_path):
     """openzfs/zfs#18555: the SLOW column's header and one OFFLINE leaf, nothing else."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nodewatch",
-            "diagnose",
-            "--zpool-status",
-            str(TEXT / "openzfs-2.4-status-s-slow-column-fragment.txt"),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
-        check=False,
+    done = nodewatch(
+        "diagnose", "--zpool-status", str(TEXT / "openzfs-2.4-status-s-slow-column-fragment.txt")
     )
     assert done.returncode == 3
-    assert "no pool found" in done.stderr
+    assert b"no pool found" in done.stderr
