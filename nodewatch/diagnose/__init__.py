@@ -39,35 +39,36 @@ def diagnose(
         rule = importlib.import_module(f"nodewatch.diagnose.rules.{name}")
         findings.extend(rule.check(context))
     findings.extend(pools.catch_all(context, findings))
-    findings = [_unambiguous(snapshot, finding) for finding in findings]
+    from nodewatch.diagnose.topology import ambiguous_names
+
+    shared = {pool.name: ambiguous_names(pool) for pool in snapshot.pools}  # once per pool
+    findings = [_unambiguous(finding, shared.get(finding.pool or "", frozenset())) for finding in findings]
     return Report(snapshot=snapshot, findings=tuple(_ordered(findings)))
 
 
-def _unambiguous(snapshot: Snapshot, finding: Finding) -> Finding:
-    """Never offer a command naming a member by a name two members of its pool share: ZFS would
-    act on whichever it finds first (perhaps the healthy side). Say how to get the guids instead."""
+def _unambiguous(finding: Finding, shared: frozenset[str]) -> Finding:
+    """Never offer a command naming a member by a name two members of its pool share (`shared`):
+    ZFS would act on whichever it finds first (perhaps the healthy side). Say how to get the
+    guids instead."""
     import shlex
 
     from nodewatch.diagnose import commands
-    from nodewatch.diagnose.topology import ambiguous_names
 
-    pool = next((p for p in snapshot.pools if p.name == finding.pool), None)
-    shared = ambiguous_names(pool) if pool else frozenset()
-    if not shared or pool is None:
+    if not shared or finding.pool is None:
         return finding
     kept = tuple(a for a in finding.actions if not shared.intersection(shlex.split(a.command)))
     if len(kept) == len(finding.actions):
         return finding
     names = ", ".join(sorted(shared))
     instead = Action(
-        command=commands.status_guids(pool.name),
-        why=f"Show each member's guid: {names} names more than one member of {pool.name}, so a"
+        command=commands.status_guids(finding.pool),
+        why=f"Show each member's guid: {names} names more than one member of {finding.pool}, so a"
         " command naming it could act on the wrong disk; use the guid in its place.",
     )
     return replace(
         finding,
         detail=finding.detail
-        + f" Two members of {pool.name} are printed as {names}: no command is offered by that name.",
+        + f" Two members of {finding.pool} are printed as {names}: no command is offered by that name.",
         actions=(instead, *kept),
     )
 
